@@ -1,0 +1,155 @@
+/**
+ * The simulated container runtime (what containerd + cgroups are on a real node): the running
+ * containers, their CPU usage integrated into a cumulative counter (the cAdvisor
+ * `container_cpu_usage_seconds_total` the kubelet reports) and their memory working set.
+ *
+ * It is not API state, so it lives outside the store, shared through ControllerContext.services
+ * under RUNTIME_SERVICE. Writers:
+ *  - the kubelet starts/stops containers and sets the CPU limit (CFS quota) — `start`, `stop`;
+ *  - demand models (intrinsic image usage, Service traffic) set what a container *wants* —
+ *    `setCpuDemand`, `setMemory`.
+ * The runtime applies throttling: used CPU = min(demand, limit), and when a node's containers want
+ * more than the node's CPU, each gets a share proportional to its request (CFS shares).
+ * Readers: metrics-server (`cpuCumulativeNanos`, `memoryBytes`), the kubelet's OOM check.
+ */
+export const RUNTIME_SERVICE = "container-runtime";
+
+export interface RuntimeContainer {
+  readonly podKey: string; // namespace/name
+  readonly podUid: string;
+  readonly name: string;
+  readonly nodeName: string;
+  /** Virtual ms when this container instance started (changes on restart). */
+  startedAt: number;
+  cpuRequestMilli: number;
+  /** CFS quota; undefined = unlimited. */
+  cpuLimitMilli: number | undefined;
+  /** Wanted CPU (millicores), before throttling. */
+  cpuDemandMilli: number;
+  /** CPU actually used now (millicores), after throttling. */
+  cpuUsedMilli: number;
+  /** Cumulative CPU in core-nanoseconds up to `cpuSince`. */
+  cpuCumNanos: number;
+  cpuSince: number;
+  memoryBytes: number;
+}
+
+export type RuntimeListener = (kind: "started" | "stopped", c: RuntimeContainer) => void;
+
+export class ContainerRuntime {
+  private byPod = new Map<string, RuntimeContainer[]>();
+  private byNode = new Map<string, Set<RuntimeContainer>>();
+  private nodeCpuMilli = new Map<string, number>();
+  private listeners = new Set<RuntimeListener>();
+
+  /** Declare a node's CPU capacity (millicores) for contention. */
+  setNodeCpu(nodeName: string, milli: number): void {
+    this.nodeCpuMilli.set(nodeName, milli);
+  }
+
+  removeNode(nodeName: string): void {
+    this.nodeCpuMilli.delete(nodeName);
+  }
+
+  start(
+    c: Omit<RuntimeContainer, "cpuUsedMilli" | "cpuCumNanos" | "cpuSince" | "cpuDemandMilli" | "memoryBytes"> &
+      Partial<Pick<RuntimeContainer, "cpuDemandMilli" | "memoryBytes">>,
+    now: number,
+  ): RuntimeContainer {
+    this.stop(c.podKey, c.name, now);
+    const rc: RuntimeContainer = {
+      ...c,
+      cpuDemandMilli: c.cpuDemandMilli ?? 0,
+      memoryBytes: c.memoryBytes ?? 0,
+      cpuUsedMilli: 0,
+      cpuCumNanos: 0,
+      cpuSince: now,
+    };
+    let list = this.byPod.get(c.podKey);
+    if (!list) this.byPod.set(c.podKey, (list = []));
+    list.push(rc);
+    let set = this.byNode.get(c.nodeName);
+    if (!set) this.byNode.set(c.nodeName, (set = new Set()));
+    set.add(rc);
+    this.rebalance(c.nodeName, now);
+    for (const l of this.listeners) l("started", rc);
+    return rc;
+  }
+
+  stop(podKey: string, name: string, now: number): void {
+    const list = this.byPod.get(podKey);
+    if (!list) return;
+    const i = list.findIndex((x) => x.name === name);
+    if (i < 0) return;
+    const [rc] = list.splice(i, 1);
+    if (list.length === 0) this.byPod.delete(podKey);
+    this.byNode.get(rc!.nodeName)?.delete(rc!);
+    this.rebalance(rc!.nodeName, now);
+    for (const l of this.listeners) l("stopped", rc!);
+  }
+
+  stopPod(podKey: string, now: number): void {
+    for (const c of [...(this.byPod.get(podKey) ?? [])]) this.stop(podKey, c.name, now);
+  }
+
+  containers(podKey: string): readonly RuntimeContainer[] {
+    return this.byPod.get(podKey) ?? [];
+  }
+
+  container(podKey: string, name: string): RuntimeContainer | undefined {
+    return this.byPod.get(podKey)?.find((c) => c.name === name);
+  }
+
+  forEach(fn: (c: RuntimeContainer) => void): void {
+    for (const list of this.byPod.values()) for (const c of list) fn(c);
+  }
+
+  onChange(l: RuntimeListener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  setCpuDemand(podKey: string, name: string, milli: number, now: number): void {
+    const c = this.container(podKey, name);
+    if (!c || c.cpuDemandMilli === milli) return;
+    c.cpuDemandMilli = milli;
+    this.rebalance(c.nodeName, now);
+  }
+
+  setMemory(podKey: string, name: string, bytes: number): void {
+    const c = this.container(podKey, name);
+    if (c) c.memoryBytes = bytes;
+  }
+
+  /** Cumulative CPU (core-nanoseconds) of a container at virtual time `now`. */
+  cpuCumulativeNanos(c: RuntimeContainer, now: number): number {
+    return c.cpuCumNanos + c.cpuUsedMilli * (now - c.cpuSince) * 1000; // milli × ms = 1e-6 core·s = 1e3 ns
+  }
+
+  /** Recompute used CPU for a node after any demand/limit/membership change. */
+  private rebalance(nodeName: string, now: number): void {
+    const set = this.byNode.get(nodeName);
+    if (!set) return;
+    let total = 0;
+    for (const c of set) {
+      const capped = c.cpuLimitMilli !== undefined ? Math.min(c.cpuDemandMilli, c.cpuLimitMilli) : c.cpuDemandMilli;
+      total += capped;
+    }
+    const cap = this.nodeCpuMilli.get(nodeName);
+    let scale = 1;
+    let shares = 0;
+    if (cap !== undefined && total > cap) {
+      for (const c of set) shares += Math.max(c.cpuRequestMilli, 2);
+      scale = 0; // contention: share by requests below
+    }
+    for (const c of set) {
+      const capped = c.cpuLimitMilli !== undefined ? Math.min(c.cpuDemandMilli, c.cpuLimitMilli) : c.cpuDemandMilli;
+      const used = scale === 1 ? capped : Math.min(capped, (cap! * Math.max(c.cpuRequestMilli, 2)) / shares);
+      if (used !== c.cpuUsedMilli) {
+        c.cpuCumNanos = this.cpuCumulativeNanos(c, now);
+        c.cpuSince = now;
+        c.cpuUsedMilli = used;
+      }
+    }
+  }
+}
