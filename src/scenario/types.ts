@@ -1,0 +1,80 @@
+/**
+ * The `kind: Scenario` document (apiVersion scalelab.dev/v1alpha1) after loading: everything that is
+ * not an ordinary Kubernetes manifest. Times are virtual milliseconds since the start.
+ */
+import type { KubeObject } from "../api/meta.js";
+import type { LoadGeneratorSpec, RateProfile, UsageOverride } from "../workload/types.js";
+
+export interface NodeGroupSpec {
+  name: string;
+  instanceType: string;
+  capacityType: "ON_DEMAND" | "SPOT";
+  desired: number;
+  min: number;
+  max: number;
+  /** Zones to spread nodes over (default: all scenario zones). */
+  zones?: string[];
+  labels?: Record<string, string>;
+  taints?: Array<{ key: string; value?: string; effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute" }>;
+}
+
+/** A metric series the scenario feeds to custom.metrics.k8s.io or external.metrics.k8s.io. */
+export interface MetricFeedSpec {
+  name: string;
+  type: "External" | "Pods" | "Object";
+  namespace?: string;
+  /** Labels of the series (matched by the HPA's metric.selector). */
+  labels?: Record<string, string>;
+  /** For Object metrics: the described object. */
+  object?: { kind: string; name: string; apiVersion?: string };
+  /** Value over time (same shapes as a load profile; `rps` fields carry the metric value). */
+  profile: RateProfile;
+}
+
+export type TimelineAction =
+  | { type: "apply"; objects: KubeObject[]; source: string }
+  | { type: "delete"; kind: string; namespace?: string; name: string; source: string }
+  | { type: "scale"; kind: string; namespace?: string; name: string; replicas: number; source: string }
+  | { type: "patch"; kind: string; namespace?: string; name: string; patch: unknown; patchType: "merge" | "strategic" | "json"; source: string }
+  | { type: "startLoad"; name: string; source: string }
+  | { type: "stopLoad"; name: string; source: string }
+  | { type: "setLoad"; name: string; clients?: number; rps?: number; source: string };
+
+export interface TimelineEntry {
+  atMs: number;
+  action: TimelineAction;
+}
+
+export interface ScenarioSpec {
+  name: string;
+  region: string;
+  zones: string[];
+  durationMs: number;
+  seed: number;
+  /** Calendar time of t = 0 (Unix ms); default 2025-01-01T00:00:00Z. */
+  startTimeMs: number;
+  nodeGroups: NodeGroupSpec[];
+  load: LoadGeneratorSpec[];
+  usage: UsageOverride[];
+  metrics: MetricFeedSpec[];
+  timeline: TimelineEntry[];
+  /** Controller settings (kube-controller-manager flags, metrics-server resolution, …). */
+  settings: {
+    metricResolutionMs: number; // metrics-server --metric-resolution, default 15 s
+    hpaSyncPeriodMs: number; // default 15 s
+    hpaTolerance: number; // default 0.1
+    hpaDownscaleStabilizationMs: number; // default 5 min
+    hpaCpuInitializationPeriodMs: number; // default 5 min
+    hpaInitialReadinessDelayMs: number; // default 30 s
+    podStartupDelayMs: number; // image pull + container start, default 3 s (jittered)
+    nodeStartupDelayMs: number; // instance launch → Ready, default 60 s
+  };
+}
+
+/** A whole loaded scenario: the Scenario document plus the manifests applied at t = 0. */
+export interface Scenario {
+  spec: ScenarioSpec;
+  objects: Array<{ object: KubeObject; source: string }>;
+  /** The file it came from (for messages). */
+  file: string;
+}

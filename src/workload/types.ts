@@ -1,0 +1,42 @@
+/**
+ * Load and usage as a scenario declares them (the `spec.load` and `spec.usage` sections of a
+ * `kind: Scenario` document). Durations are milliseconds here; the scenario loader converts
+ * "1m30s"-style strings. Quantities are already parsed to numbers.
+ */
+
+/** Request-rate profile of an open-loop generator, in requests/second as a function of time. */
+export type RateProfile =
+  | { type: "constant"; rps: number }
+  | { type: "steps"; steps: Array<{ atMs: number; rps: number }> }
+  | { type: "ramp"; fromRps: number; toRps: number; overMs: number }
+  | { type: "diurnal"; minRps: number; maxRps: number; periodMs: number; peakAtMs: number }
+  | { type: "trace"; points: Array<{ atMs: number; rps: number }> }; // CSV trace, linear between points
+
+export interface LoadGeneratorSpec {
+  name: string;
+  /** Target Service. */
+  namespace: string;
+  service: string;
+  /** Active between these virtual times (ms since start); `stopMs` undefined = until the end. */
+  startMs: number;
+  stopMs?: number;
+  /** Exactly one of the two. */
+  openLoop?: { profile: RateProfile };
+  /** N clients that each send one request, wait for the answer, then think (`while sleep 0.01; do wget …; done`). */
+  closedLoop?: { clients: number; thinkTimeMs: number };
+  /** Client-side timeout: a request slower than this counts as failed (default 30 s). */
+  timeoutMs?: number;
+}
+
+/** Overrides of the built-in per-image usage models. First matching entry wins. */
+export interface UsageOverride {
+  match: { image?: string; namespace?: string; /** pod name prefix, e.g. the Deployment name */ workload?: string; container?: string };
+  /** Constant CPU the container burns (millicores), in addition to request work. */
+  cpuMilli?: number;
+  /** CPU-seconds of work per served request (e.g. 0.2). */
+  cpuSecondsPerRequest?: number;
+  /** Working-set memory (bytes). */
+  memoryBytes?: number;
+  /** Extra working-set memory per in-flight request (bytes). */
+  memoryPerRequestBytes?: number;
+}
