@@ -1,0 +1,330 @@
+/**
+ * Records what happens in a simulation as a stream of output records (the `--output json` lines)
+ * and accumulates the figures of the run summary: replica-seconds, node-hours and cost, pending-pod
+ * seconds, scale events. It only watches the store and the log sink, like any other observer.
+ */
+import type { KubeEvent } from "../api/events.js";
+import type { LogRecord, LogSink } from "../api/logs.js";
+import { controllerOf, refOf, type KubeObject } from "../api/meta.js";
+import type { Store, WatchEvent } from "../api/store.js";
+import type { Clock } from "../core/clock.js";
+
+export interface OutputRecord {
+  /** Simulated seconds since start. */
+  t: number;
+  type: string;
+  [field: string]: unknown;
+}
+
+export type RecordListener = (r: OutputRecord) => void;
+
+/** Price lookup for a node: $/hour, or undefined when unknown. */
+export type NodePricer = (node: KubeObject) => number | undefined;
+
+interface NodeTrack {
+  name: string;
+  instanceType: string;
+  capacityType: string;
+  zone: string;
+  since: number;
+  until?: number;
+  pricePerHour: number | undefined;
+}
+
+interface PodTrack {
+  phase: string;
+  node: string;
+  ready: boolean;
+  workload: string;
+  pendingSince?: number;
+}
+
+export class Recorder {
+  private listeners = new Set<RecordListener>();
+  private pods = new Map<string, PodTrack>();
+  private nodes = new Map<string, NodeTrack>();
+  private hpaLast = new Map<string, string>();
+  /** workload → running pods now, and the integral. */
+  private running = new Map<string, { n: number; since: number; seconds: number; peak: number }>();
+  private pendingSeconds = 0;
+  private pendingPods = 0;
+  private pendingPeak = 0;
+  private eventCounts = new Map<string, number>();
+  private unsubscribe: Array<() => void> = [];
+  /** Pod-level records are the bulk of the output; callers can turn them off. */
+  podRecords = true;
+  logRecords = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly pricer: NodePricer,
+  ) {}
+
+  start(logs?: LogSink): void {
+    this.unsubscribe.push(this.store.watch("Event", (ev) => this.onEvent(ev as WatchEvent<KubeEvent>)));
+    this.unsubscribe.push(this.store.watch("Pod", (ev) => this.onPod(ev)));
+    this.unsubscribe.push(this.store.watch("Node", (ev) => this.onNode(ev)));
+    this.unsubscribe.push(this.store.watch("HorizontalPodAutoscaler", (ev) => this.onHpa(ev)));
+    if (logs) this.unsubscribe.push(logs.on((r) => this.onLog(r)));
+    for (const n of this.store.list("Node")) this.onNode({ type: "ADDED", object: n });
+    for (const p of this.store.list("Pod")) this.onPod({ type: "ADDED", object: p });
+  }
+
+  stop(): void {
+    for (const u of this.unsubscribe) u();
+    this.unsubscribe = [];
+  }
+
+  on(l: RecordListener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  emit(r: Omit<OutputRecord, "t"> & { t?: number }): void {
+    const rec = { t: r.t ?? this.clock.now() / 1000, ...r } as OutputRecord;
+    for (const l of this.listeners) l(rec);
+  }
+
+  private onEvent(ev: WatchEvent<KubeEvent>): void {
+    if (ev.type === "DELETED") return;
+    const e = ev.object;
+    this.eventCounts.set(e.reason, (this.eventCounts.get(e.reason) ?? 0) + (ev.type === "ADDED" ? 1 : 1));
+    const io = e.involvedObject;
+    this.emit({
+      type: "event",
+      eventType: e.type,
+      reason: e.reason,
+      message: e.message,
+      object: io.namespace ? `${io.kind}/${io.namespace}/${io.name}` : `${io.kind}/${io.name}`,
+      source: e.source?.component,
+      count: e.count,
+    });
+  }
+
+  private onHpa(ev: WatchEvent): void {
+    const h = ev.object;
+    const key = `${h.metadata.namespace}/${h.metadata.name}`;
+    if (ev.type === "DELETED") {
+      this.hpaLast.delete(key);
+      this.emit({ type: "hpa", name: h.metadata.name, namespace: h.metadata.namespace, deleted: true });
+      return;
+    }
+    const st = h.status ?? {};
+    const metrics = (st.currentMetrics ?? []).map((m: any) => summarizeMetric(m));
+    const sig = JSON.stringify([st.currentReplicas, st.desiredReplicas, metrics]);
+    if (this.hpaLast.get(key) === sig) return;
+    this.hpaLast.set(key, sig);
+    this.emit({
+      type: "hpa",
+      name: h.metadata.name,
+      namespace: h.metadata.namespace,
+      reference: `${h.spec?.scaleTargetRef?.kind}/${h.spec?.scaleTargetRef?.name}`,
+      minReplicas: h.spec?.minReplicas ?? 1,
+      maxReplicas: h.spec?.maxReplicas,
+      currentReplicas: st.currentReplicas ?? 0,
+      desiredReplicas: st.desiredReplicas ?? 0,
+      metrics,
+      targets: (h.spec?.metrics ?? []).map((m: any) => summarizeTarget(m)),
+    });
+  }
+
+  private onPod(ev: WatchEvent): void {
+    const p = ev.object;
+    const key = `${p.metadata.namespace}/${p.metadata.name}`;
+    const now = this.clock.now();
+    const prev = this.pods.get(key);
+    if (ev.type === "DELETED") {
+      if (prev) {
+        this.leave(prev, now);
+        this.pods.delete(key);
+        if (this.podRecords) this.emit({ type: "pod", change: "deleted", name: p.metadata.name, namespace: p.metadata.namespace });
+      }
+      return;
+    }
+    const phase: string = p.metadata.deletionTimestamp ? "Terminating" : (p.status?.phase ?? "Pending");
+    const node: string = p.spec?.nodeName ?? "";
+    const ready = (p.status?.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True");
+    if (prev && prev.phase === phase && prev.node === node && prev.ready === ready) return;
+    const track: PodTrack = { phase, node, ready, workload: prev?.workload ?? this.workloadOf(p) };
+    if (prev) this.leave(prev, now);
+    this.enter(track, now);
+    this.pods.set(key, track);
+    if (this.podRecords) {
+      this.emit({
+        type: "pod",
+        change: prev ? "modified" : "added",
+        name: p.metadata.name,
+        namespace: p.metadata.namespace,
+        phase,
+        node: node || undefined,
+        ready,
+      });
+    }
+  }
+
+  private enter(t: PodTrack, now: number): void {
+    if (t.phase === "Pending") {
+      this.accruePending(now);
+      this.pendingPods++;
+      if (this.pendingPods > this.pendingPeak) this.pendingPeak = this.pendingPods;
+    }
+    if (t.phase === "Running") {
+      const r = this.runningOf(t.workload, now);
+      r.n++;
+      if (r.n > r.peak) r.peak = r.n;
+    }
+  }
+
+  private leave(t: PodTrack, now: number): void {
+    if (t.phase === "Pending") {
+      this.accruePending(now);
+      this.pendingPods--;
+    }
+    if (t.phase === "Running") this.runningOf(t.workload, now).n--;
+  }
+
+  private lastPendingAt = 0;
+  private accruePending(now: number): void {
+    this.pendingSeconds += (this.pendingPods * (now - this.lastPendingAt)) / 1000;
+    this.lastPendingAt = now;
+  }
+
+  private runningOf(workload: string, now: number) {
+    let r = this.running.get(workload);
+    if (!r) this.running.set(workload, (r = { n: 0, since: now, seconds: 0, peak: 0 }));
+    r.seconds += (r.n * (now - r.since)) / 1000;
+    r.since = now;
+    return r;
+  }
+
+  /** `Deployment/ns/name` for pods of a Deployment's ReplicaSet, else the controller, else the pod. */
+  private workloadOf(p: KubeObject): string {
+    const ctl = controllerOf(p);
+    if (!ctl) return refOf(p);
+    if (ctl.kind === "ReplicaSet") {
+      const rs = this.store.get("ReplicaSet", p.metadata.namespace, ctl.name);
+      const d = rs && controllerOf(rs);
+      if (d) return `${d.kind}/${p.metadata.namespace}/${d.name}`;
+    }
+    return `${ctl.kind}/${p.metadata.namespace}/${ctl.name}`;
+  }
+
+  private onNode(ev: WatchEvent): void {
+    const n = ev.object;
+    const name = n.metadata.name!;
+    const now = this.clock.now();
+    const labels = n.metadata.labels ?? {};
+    if (ev.type === "DELETED") {
+      const tr = this.nodes.get(name);
+      if (tr && tr.until === undefined) tr.until = now;
+      this.emit({ type: "node", change: "deleted", name });
+      return;
+    }
+    const ready = (n.status?.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True");
+    if (!this.nodes.has(name) || this.nodes.get(name)!.until !== undefined) {
+      this.nodes.set(name, {
+        name,
+        instanceType: labels["node.kubernetes.io/instance-type"] ?? "",
+        capacityType: labels["karpenter.sh/capacity-type"] ?? labels["eks.amazonaws.com/capacityType"] ?? "ON_DEMAND",
+        zone: labels["topology.kubernetes.io/zone"] ?? "",
+        since: now,
+        pricePerHour: this.pricer(n),
+      });
+      this.emit({
+        type: "node",
+        change: "added",
+        name,
+        instanceType: labels["node.kubernetes.io/instance-type"],
+        zone: labels["topology.kubernetes.io/zone"],
+        ready,
+      });
+    } else if (ev.old) {
+      const wasReady = (ev.old.status?.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True");
+      if (wasReady !== ready) this.emit({ type: "node", change: "modified", name, ready });
+    }
+  }
+
+  private onLog(r: LogRecord): void {
+    if (!this.logRecords) return;
+    this.emit({ t: r.t / 1000, type: "log", component: r.component, level: r.level, message: r.message, ...(r.fields ? { fields: r.fields } : {}) });
+  }
+
+  /** Figures of the run so far. */
+  summary(extra: Record<string, unknown> = {}): OutputRecord {
+    const now = this.clock.now();
+    this.accruePending(now);
+    const workloads: Record<string, { replicaSeconds: number; peakReplicas: number; runningNow: number }> = {};
+    for (const [w, r] of [...this.running.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      this.runningOf(w, now);
+      workloads[w] = { replicaSeconds: round(r.seconds, 1), peakReplicas: r.peak, runningNow: r.n };
+    }
+    let nodeHours = 0;
+    let cost = 0;
+    let unpriced = 0;
+    const byType: Record<string, { nodeHours: number; costUSD: number }> = {};
+    for (const tr of this.nodes.values()) {
+      const h = ((tr.until ?? now) - tr.since) / 3_600_000;
+      nodeHours += h;
+      const key = `${tr.instanceType}/${tr.capacityType}`;
+      const b = (byType[key] ??= { nodeHours: 0, costUSD: 0 });
+      b.nodeHours += h;
+      if (tr.pricePerHour === undefined) unpriced++;
+      else {
+        cost += h * tr.pricePerHour;
+        b.costUSD += h * tr.pricePerHour;
+      }
+    }
+    for (const b of Object.values(byType)) {
+      b.nodeHours = round(b.nodeHours, 4);
+      b.costUSD = round(b.costUSD, 4);
+    }
+    const scaleEvents: Record<string, number> = {};
+    for (const r of ["SuccessfulRescale", "ScalingReplicaSet", "FailedScheduling", "OOMKilling", "BackOff", "Preempted", "Evicted"]) {
+      const c = this.eventCounts.get(r);
+      if (c) scaleEvents[r] = c;
+    }
+    return {
+      t: now / 1000,
+      type: "summary",
+      simulatedSeconds: now / 1000,
+      workloads,
+      nodeHours: round(nodeHours, 4),
+      costUSD: round(cost, 4),
+      costByInstanceType: byType,
+      ...(unpriced ? { unpricedNodes: unpriced } : {}),
+      pendingPodSeconds: round(this.pendingSeconds, 1),
+      peakPendingPods: this.pendingPeak,
+      events: scaleEvents,
+      ...extra,
+    };
+  }
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+function summarizeMetric(m: any): Record<string, unknown> {
+  switch (m?.type) {
+    case "Resource":
+    case "ContainerResource": {
+      const r = m.resource ?? m.containerResource;
+      return { type: m.type, name: r?.name, averageUtilization: r?.current?.averageUtilization, averageValue: r?.current?.averageValue };
+    }
+    case "Pods":
+      return { type: m.type, name: m.pods?.metric?.name, averageValue: m.pods?.current?.averageValue };
+    case "Object":
+      return { type: m.type, name: m.object?.metric?.name, value: m.object?.current?.value, averageValue: m.object?.current?.averageValue };
+    case "External":
+      return { type: m.type, name: m.external?.metric?.name, value: m.external?.current?.value, averageValue: m.external?.current?.averageValue };
+    default:
+      return { type: m?.type };
+  }
+}
+
+function summarizeTarget(m: any): Record<string, unknown> {
+  const body = m?.resource ?? m?.containerResource ?? m?.pods ?? m?.object ?? m?.external ?? {};
+  return { type: m?.type, name: body.name ?? body.metric?.name, ...(body.target ?? {}) };
+}

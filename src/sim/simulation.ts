@@ -1,0 +1,186 @@
+/**
+ * Wiring: builds a simulated EKS cluster from a scenario — one store, one virtual clock, one seeded
+ * RNG — starts every controller, applies the scenario's manifests at t = 0, schedules the timeline,
+ * and runs to an end time. Nothing here decides anything; it only connects the parts.
+ */
+import type { Controller, ControllerContext } from "../api/controller.js";
+import { EventRecorder } from "../api/events.js";
+import { isApiError } from "../api/errors.js";
+import { LogSink } from "../api/logs.js";
+import type { KubeObject } from "../api/meta.js";
+import { Store } from "../api/store.js";
+import { registerBuiltinStrategies } from "../api/strategies.js";
+import { VirtualClock } from "../core/clock.js";
+import { Rng } from "../core/rng.js";
+import { onDemandPrice } from "../cloud/catalog.js";
+import { eksAddonObjects } from "../cluster/addons.js";
+import { RUNTIME_SERVICE, ContainerRuntime } from "../cluster/runtime.js";
+import { Scheduler } from "../cluster/scheduler.js";
+import { Kubelet } from "../cluster/kubelet.js";
+import { NodeGroupController } from "../cluster/nodes.js";
+import { TrafficController, TRAFFIC_SERVICE } from "../cluster/traffic.js";
+import { workloadControllers } from "../cluster/controllers/index.js";
+import { updateScale } from "../cluster/scale.js";
+import { MetricsServer } from "../metrics/metrics-server.js";
+import { MetricFeeds } from "../metrics/feeds.js";
+import { HpaController } from "../autoscaling/hpa/controller.js";
+import { Recorder } from "../report/recorder.js";
+import type { Scenario, TimelineAction } from "../scenario/types.js";
+import { applyObject, patchObject } from "./apply.js";
+
+export interface SimulationOptions {
+  /** Overrides the scenario's seed. */
+  seed?: number;
+}
+
+/** A scenario object or timeline action that the API server refused: where it came from and why. */
+export class SimulationInputError extends Error {
+  constructor(
+    readonly source: string,
+    readonly cause: unknown,
+  ) {
+    super(`${source}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = "SimulationInputError";
+  }
+}
+
+export class Simulation {
+  readonly clock: VirtualClock;
+  readonly store: Store;
+  readonly rng: Rng;
+  readonly events: EventRecorder;
+  readonly logs: LogSink;
+  readonly services = new Map<string, unknown>();
+  readonly runtime = new ContainerRuntime();
+  readonly recorder: Recorder;
+  readonly controllers: Controller[] = [];
+  readonly seed: number;
+  private started = false;
+  /** Problems met while running the timeline (a refused apply does not stop the simulation). */
+  readonly inputErrors: SimulationInputError[] = [];
+
+  constructor(
+    readonly scenario: Scenario,
+    opts: SimulationOptions = {},
+  ) {
+    const spec = scenario.spec;
+    this.seed = opts.seed ?? spec.seed;
+    this.clock = new VirtualClock(spec.startTimeMs);
+    this.rng = new Rng(this.seed);
+    this.store = new Store(this.clock, this.rng.fork("apiserver"));
+    registerBuiltinStrategies(this.store);
+    this.events = new EventRecorder(this.store, this.clock);
+    this.logs = new LogSink(this.clock);
+    this.services.set(RUNTIME_SERVICE, this.runtime);
+    this.recorder = new Recorder(this.store, this.clock, (node) => {
+      const t = node.metadata.labels?.["node.kubernetes.io/instance-type"];
+      return t ? onDemandPrice(t, spec.region) : undefined;
+    });
+
+    const s = spec.settings;
+    this.controllers.push(
+      new NodeGroupController({ groups: spec.nodeGroups, region: spec.region, zones: spec.zones, nodeStartupDelayMs: s.nodeStartupDelayMs }),
+      new Scheduler(),
+      new Kubelet({ podStartupDelayMs: s.podStartupDelayMs }),
+      ...workloadControllers(),
+      new TrafficController(spec.load, spec.usage),
+      new MetricsServer({ resolutionMs: s.metricResolutionMs }),
+      new MetricFeeds(spec.metrics),
+      new HpaController({
+        syncPeriodMs: s.hpaSyncPeriodMs,
+        tolerance: s.hpaTolerance,
+        downscaleStabilizationMs: s.hpaDownscaleStabilizationMs,
+        cpuInitializationPeriodMs: s.hpaCpuInitializationPeriodMs,
+        initialReadinessDelayMs: s.hpaInitialReadinessDelayMs,
+      }),
+    );
+  }
+
+  get context(): ControllerContext {
+    return { store: this.store, clock: this.clock, rng: this.rng, events: this.events, logs: this.logs, services: this.services };
+  }
+
+  /**
+   * Apply the cluster's own objects and the scenario's manifests, start the controllers and schedule
+   * the timeline. Throws SimulationInputError if a t = 0 manifest is refused (nothing has run yet).
+   */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.recorder.start(this.logs);
+    const ctx = this.context;
+    for (const obj of eksAddonObjects({ clusterName: this.scenario.spec.name, region: this.scenario.spec.region })) {
+      applyObject(this.store, obj);
+    }
+    for (const c of this.controllers) c.start(ctx);
+    for (const { object, source } of orderForApply(this.scenario.objects)) {
+      try {
+        applyObject(this.store, object);
+      } catch (e) {
+        throw new SimulationInputError(source, e);
+      }
+    }
+    for (const entry of this.scenario.spec.timeline) {
+      this.clock.at(entry.atMs, () => this.perform(entry.action));
+    }
+  }
+
+  /** Run until virtual time `untilMs`. `onStep` is called as time advances (for progress output). */
+  runUntil(untilMs: number, onStep?: (t: number) => void): void {
+    this.start();
+    this.clock.runUntil(untilMs, onStep);
+  }
+
+  /** Carry out one timeline action; a refusal is recorded as a Warning record, as kubectl would print it. */
+  perform(action: TimelineAction): void {
+    try {
+      switch (action.type) {
+        case "apply":
+          for (const o of action.objects) {
+            const r = applyObject(this.store, o);
+            this.recorder.emit({ type: "action", source: action.source, result: `${o.kind.toLowerCase()}/${o.metadata.name} ${r}` });
+          }
+          break;
+        case "delete":
+          this.store.delete(action.kind, action.namespace, action.name);
+          this.recorder.emit({ type: "action", source: action.source, result: `${action.kind.toLowerCase()} "${action.name}" deleted` });
+          break;
+        case "scale":
+          updateScale(this.store, { kind: action.kind, name: action.name }, action.namespace ?? "default", action.replicas);
+          this.recorder.emit({ type: "action", source: action.source, result: `${action.kind.toLowerCase()}/${action.name} scaled` });
+          break;
+        case "patch":
+          patchObject(this.store, action.kind, action.namespace, action.name, action.patch, action.patchType);
+          this.recorder.emit({ type: "action", source: action.source, result: `${action.kind.toLowerCase()}/${action.name} patched` });
+          break;
+        case "startLoad":
+        case "stopLoad":
+        case "setLoad": {
+          const traffic = this.services.get(TRAFFIC_SERVICE) as TrafficController;
+          if (action.type === "startLoad") traffic.startLoad(action.name);
+          else if (action.type === "stopLoad") traffic.stopLoad(action.name);
+          else traffic.setLoad(action.name, { clients: action.clients, rps: action.rps });
+          this.recorder.emit({ type: "action", source: action.source, result: `load ${action.name} ${action.type.replace("Load", "ed").replace("stoped", "stopped")}` });
+          break;
+        }
+      }
+    } catch (e) {
+      const err = new SimulationInputError(action.source, e);
+      this.inputErrors.push(err);
+      this.recorder.emit({ type: "error", source: action.source, message: isApiError(e) ? `Error from server (${e.reason}): ${e.message}` : String((e as Error).message ?? e) });
+    }
+  }
+
+  /** Summary of the run so far, with the load generators' figures. */
+  summary(extra: Record<string, unknown> = {}) {
+    const traffic = this.services.get(TRAFFIC_SERVICE) as TrafficController | undefined;
+    return this.recorder.summary({ load: traffic?.stats(), eventsProcessed: this.clock.eventsProcessed, ...extra });
+  }
+}
+
+/** Namespaces and cluster-scoped prerequisites first, like `kubectl apply -f` of a directory sorted by kind. */
+function orderForApply(objs: Scenario["objects"]): Scenario["objects"] {
+  const rank = (o: KubeObject) =>
+    o.kind === "Namespace" ? 0 : o.kind === "PriorityClass" ? 1 : o.kind === "ConfigMap" || o.kind === "Secret" || o.kind === "ServiceAccount" ? 2 : 3;
+  return [...objs].map((o, i) => ({ o, i })).sort((a, b) => rank(a.o.object) - rank(b.o.object) || a.i - b.i).map((x) => x.o);
+}
