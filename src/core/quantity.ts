@@ -186,11 +186,14 @@ export class Quantity {
     if (format === "BinarySI") {
       let amount = integral!;
       let exp = 0;
-      while (exp < 60 && amount % 1024n === 0n) {
+      while (amount % 1024n === 0n) {
         amount /= 1024n;
         exp += 10;
       }
-      return `${amount}${BIN_SUFFIX_BY_EXP.get(exp) ?? ""}`;
+      const suffix = BIN_SUFFIX_BY_EXP.get(exp);
+      if (exp === 0 || suffix !== undefined) return `${amount}${suffix ?? ""}`;
+      // Past "Ei" there is no binary suffix: fall back to exact decimal exponent notation.
+      format = "DecimalExponent";
     }
     // Move all factors of ten into the exponent, then lower it to a multiple of three.
     let amount = this.unscaled;
@@ -204,14 +207,12 @@ export class Quantity {
       amount *= pow10(rem);
       exp -= rem;
     }
-    if (format === "DecimalExponent") return exp === 0 ? `${amount}` : `${amount}e${exp}`;
-    // DecimalSI. Upstream has no suffix above E (it would print the mantissa alone); keep the value
-    // correct instead by expressing larger values in E.
-    if (exp > 18) {
-      amount *= pow10(exp - 18);
-      exp = 18;
+    if (format === "DecimalSI") {
+      const suffix = DEC_SUFFIX_BY_EXP.get(exp);
+      if (suffix !== undefined) return `${amount}${suffix}`;
+      // No SI suffix beyond "E" or below "n": exponent notation keeps the magnitude.
     }
-    return `${amount}${DEC_SUFFIX_BY_EXP.get(exp) ?? ""}`;
+    return exp === 0 ? `${amount}` : `${amount}e${exp}`;
   }
 }
 
@@ -285,6 +286,8 @@ function interpret(suffix: string): { base: 10 | 2; exponent: number; format: Qu
     const rest = suffix.slice(1);
     if (!/^[+-]?[0-9]+$/.test(rest)) return undefined;
     const n = Number.parseInt(rest, 10);
+    // The exponent lives in an int32 scale that is later negated: reject what would not fit.
+    if (n > 2147483647 || n < -2147483647) return undefined;
     return { base: 10, exponent: n, format: "DecimalExponent" };
   }
   return undefined;
@@ -353,7 +356,8 @@ export function parseQuantity(input: string | number): Quantity {
     unscaled = MAX_INT64;
     scale = 0;
   }
-  if (format === "BinarySI" && unscaled === 0n) format = "DecimalSI";
+  // A non-zero binary amount below one is shown as DecimalSI ("0.000000000001Ki" → "2n").
+  if (format === "BinarySI" && unscaled > 0n && (scale >= 0 ? false : unscaled < pow10(-scale))) format = "DecimalSI";
   if (!positive) unscaled = -unscaled;
   return new Quantity(unscaled, scale, format);
 }
