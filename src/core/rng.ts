@@ -8,9 +8,12 @@ export class Rng {
   private b: number;
   private c: number;
   private d: number;
+  /** The 32-bit seed this generator started from; forks derive from it, not from the current state. */
+  private readonly seed32: number;
 
   constructor(seed: number | string) {
     let s = typeof seed === "number" ? seed >>> 0 : hashString(seed);
+    this.seed32 = s;
     const next = () => {
       s = (s + 0x9e3779b9) | 0;
       let z = s;
@@ -63,9 +66,12 @@ export class Rng {
     return out;
   }
 
-  /** An independent generator derived from this one's seed material and a label. */
+  /**
+   * An independent generator derived from this one's seed and a label. It does not depend on how many
+   * numbers were drawn from this generator, so a component's stream is the same whenever it forks.
+   */
   fork(label: string): Rng {
-    return new Rng((hashString(label) ^ this.a ^ Math.imul(this.b, 31)) >>> 0);
+    return new Rng((hashString(label) ^ Math.imul(this.seed32 ^ 0x5bd1e995, 0x9e3779b1)) >>> 0);
   }
 }
 
