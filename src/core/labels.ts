@@ -69,8 +69,9 @@ function requirementString(r: Requirement): string {
     case "DoesNotExist":
       return `!${r.key}`;
     case "=":
-    case "==":
       return `${r.key}=${r.values[0]}`;
+    case "==":
+      return `${r.key}==${r.values[0]}`;
     case "!=":
       return `${r.key}!=${r.values[0]}`;
     case "In":
@@ -83,6 +84,8 @@ function requirementString(r: Requirement): string {
       return `${r.key}<${r.values[0]}`;
   }
 }
+
+const INTEGER = /^[+-]?[0-9]+$/;
 
 export function requirementMatches(r: Requirement, labels: LabelMap): boolean {
   const has = Object.prototype.hasOwnProperty.call(labels, r.key);
@@ -102,9 +105,10 @@ export function requirementMatches(r: Requirement, labels: LabelMap): boolean {
     case "Gt":
     case "Lt": {
       if (!has) return false;
-      const lv = Number.parseInt(v!, 10);
-      const rv = Number.parseInt(r.values[0]!, 10);
-      if (!Number.isFinite(lv) || !Number.isFinite(rv)) return false;
+      // strconv.ParseInt semantics: the whole label value must be a base-10 integer.
+      if (!INTEGER.test(v!) || !INTEGER.test(r.values[0]!)) return false;
+      const lv = Number(v);
+      const rv = Number(r.values[0]);
       return r.op === "Gt" ? lv > rv : lv < rv;
     }
   }
@@ -182,7 +186,9 @@ export function parseSelector(input: string): Selector {
     } else if (s[i] === ">" || s[i] === "<") {
       const op = s[i] === ">" ? "Gt" : "Lt";
       i += 1;
-      reqs.push({ key, op, values: [readValue()] });
+      const v = readValue();
+      if (!INTEGER.test(v)) throw new Error(`for 'Gt', 'Lt' operators, the value must be an integer`);
+      reqs.push({ key, op, values: [v] });
     } else if (/^notin\s*\(/.test(s.slice(i)) || /^in\s*\(/.test(s.slice(i))) {
       const op = s.startsWith("notin", i) ? "NotIn" : "In";
       i = s.indexOf("(", i) + 1;
@@ -194,6 +200,7 @@ export function parseSelector(input: string): Selector {
         .map((v) => v.trim())
         .filter((v) => v !== "");
       i = close + 1;
+      if (values.length === 0) throw new Error(`for 'in', 'notin' operators, values set can't be empty`);
       reqs.push({ key, op, values });
     } else {
       throw new Error(`unable to parse requirement: found '${s[i]}', expected: in, notin, =, ==, !=, gt, lt`);
@@ -209,7 +216,8 @@ export function parseSelector(input: string): Selector {
   function readValue(): string {
     skipWs();
     const start = i;
-    while (i < s.length && s[i] !== "," && s[i] !== " ") i++;
+    // An identifier ends at whitespace or one of the selector lexer's special symbols.
+    while (i < s.length && !" \t\n\r=!(),<>".includes(s[i]!)) i++;
     return s.slice(start, i);
   }
 }
