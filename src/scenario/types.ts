@@ -38,7 +38,7 @@ export type TimelineAction =
   | { type: "patch"; kind: string; namespace?: string; name: string; patch: unknown; patchType: "merge" | "strategic" | "json"; source: string }
   | { type: "startLoad"; name: string; source: string }
   | { type: "stopLoad"; name: string; source: string }
-  | { type: "setLoad"; name: string; clients?: number; rps?: number; source: string };
+  | { type: "setLoad"; name: string; clients?: number; rps?: number; /** closed loop: new think time */ thinkTimeMs?: number; source: string };
 
 export interface TimelineEntry {
   atMs: number;
