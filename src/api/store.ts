@@ -194,6 +194,7 @@ export class Store {
     const errs = strat?.validate?.(obj, undefined, ctx) ?? [];
     if (errs.length > 0) throw invalid(kind, meta.name, errs);
     meta.uid = this.newUid();
+    this.uids.set(meta.uid, key);
     meta.creationTimestamp = this.clock.iso();
     if (info?.generation !== false) meta.generation = 1;
     delete meta.deletionTimestamp;
@@ -234,21 +235,25 @@ export class Store {
     }
     if (opts.subresource === "status") {
       if (old.spec !== undefined) obj.spec = old.spec;
+      // metav1.ResetObjectMetaForStatus: a status write cannot change these.
       meta.labels = old.metadata.labels;
       meta.annotations = old.metadata.annotations;
       meta.generation = old.metadata.generation;
+      meta.finalizers = old.metadata.finalizers;
+      meta.ownerReferences = old.metadata.ownerReferences;
     } else if ("status" in old && kindInfo(kind)?.generation !== false) {
       // Main-resource writes cannot change status for kinds with a status subresource.
       obj.status = old.status;
     }
     const info = kindInfo(kind);
-    if (info?.generation !== false && opts.subresource !== "status") {
-      meta.generation = old.metadata.generation ?? 1;
-      if (!sameJson(old.spec, obj.spec)) meta.generation = (old.metadata.generation ?? 0) + 1;
-    }
     const strat = this.strategies.get(kind);
     const ctx: AdmissionContext = { store: this, now: this.clock.now() };
     strat?.defaults?.(obj, ctx);
+    // Compared after defaulting (kube-apiserver defaults on decode), ignoring key order.
+    if (info?.generation !== false && opts.subresource !== "status") {
+      meta.generation = old.metadata.generation ?? 1;
+      if (!deepEqual(old.spec, obj.spec)) meta.generation = (old.metadata.generation ?? 0) + 1;
+    }
     const errs = strat?.validate?.(obj, old, ctx) ?? [];
     if (errs.length > 0) throw invalid(kind, name, errs);
     meta.resourceVersion = String(++this.rv);
@@ -294,7 +299,13 @@ export class Store {
     const key = objectKey(this.ns(kind, namespace), name);
     const cur = t.objects.get(key);
     if (!cur) throw notFound(kind, name);
-    if (opts.resourceVersion && opts.resourceVersion !== cur.metadata.resourceVersion) throw conflict(kind, name);
+    if (opts.resourceVersion && opts.resourceVersion !== cur.metadata.resourceVersion) {
+      throw conflict(
+        kind,
+        name,
+        `the ResourceVersion in the precondition (${opts.resourceVersion}) does not match the ResourceVersion in record (${cur.metadata.resourceVersion}). The object might have been modified`,
+      );
+    }
     const policy = opts.propagationPolicy ?? "Background";
     const grace = this.strategies.get(kind)?.gracePeriodSeconds?.(cur, opts.gracePeriodSeconds) ?? 0;
     const finalizers = [...(cur.metadata.finalizers ?? [])];
@@ -412,13 +423,14 @@ export class Store {
   }
 
   private findByUid(kind: string, uid: string): KubeObject | undefined {
-    const t = this.tables.get(kind);
-    if (!t) return undefined;
-    for (const o of t.objects.values()) if (o.metadata.uid === uid) return o;
-    return undefined;
+    const key = this.uids.get(uid);
+    if (key === undefined) return undefined;
+    const o = this.tables.get(kind)?.objects.get(key);
+    return o && o.metadata.uid === uid ? o : undefined;
   }
 
-  private uids = new Set<string>();
+  /** Live object uids → object key (within its kind). */
+  private uids = new Map<string, string>();
   private uidSeq = 0;
   private uidExists(uid: string): boolean {
     return this.uids.has(uid);
@@ -428,9 +440,7 @@ export class Store {
     // Deterministic, UUID-shaped.
     const n = (++this.uidSeq).toString(16).padStart(12, "0");
     const r = this.rng.nextUint32().toString(16).padStart(8, "0");
-    const uid = `${this.uidPrefix}-${r.slice(0, 4)}-4${r.slice(4, 7)}-a${n.slice(0, 3)}-${n.slice(-12)}`;
-    this.uids.add(uid);
-    return uid;
+    return `${this.uidPrefix}-${r.slice(0, 4)}-4${r.slice(4, 7)}-a${n.slice(0, 3)}-${n.slice(-12)}`;
   }
 
   private table(kind: string): KindTable {
@@ -476,7 +486,13 @@ export class Store {
     const a = after?.metadata.ownerReferences;
     if (b === a && before && after) return;
     const dk = `${kind}|${key}`;
-    for (const r of b ?? []) this.dependents.get(r.uid)?.delete(dk);
+    for (const r of b ?? []) {
+      const m = this.dependents.get(r.uid);
+      if (m) {
+        m.delete(dk);
+        if (m.size === 0) this.dependents.delete(r.uid);
+      }
+    }
     for (const r of a ?? []) {
       let m = this.dependents.get(r.uid);
       if (!m) this.dependents.set(r.uid, (m = new Map()));
@@ -495,9 +511,28 @@ function toSelector(s: ListOptions["labelSelector"]): Selector {
   return fromLabelSelector(s);
 }
 
-function sameJson(a: unknown, b: unknown): boolean {
+/** Structural equality of JSON-like values, insensitive to key order; absent and undefined fields are equal. */
+export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  return JSON.stringify(a) === JSON.stringify(b);
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    if (a.length !== bb.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], bb[i])) return false;
+    return true;
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  let na = 0;
+  for (const k in ao) {
+    if (ao[k] === undefined) continue;
+    na++;
+    if (!deepEqual(ao[k], bo[k])) return false;
+  }
+  let nb = 0;
+  for (const k in bo) if (bo[k] !== undefined) nb++;
+  return na === nb;
 }
 
 /** Field selector: `a.b=c`, `a.b==c`, `a.b!=c`, comma-separated (all must hold). */
