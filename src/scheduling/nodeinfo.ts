@@ -61,7 +61,8 @@ export class PodInfo {
   nodeName: string | undefined;
 
   constructor(
-    readonly pod: PodObject,
+    /** The latest object (status may be refreshed in place of recompiling). */
+    public pod: PodObject,
     priority?: number,
   ) {
     const ns = pod.metadata.namespace ?? "default";
