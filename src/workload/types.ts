@@ -4,7 +4,10 @@
  * "1m30s"-style strings. Quantities are already parsed to numbers.
  */
 
-/** Request-rate profile of an open-loop generator, in requests/second as a function of time. */
+/**
+ * Request-rate profile of an open-loop generator, in requests/second as a function of time. Profile
+ * times (`atMs`, `overMs`, `peakAtMs`) count from the generator's start (from t = 0 for metric feeds).
+ */
 export type RateProfile =
   | { type: "constant"; rps: number }
   | { type: "steps"; steps: Array<{ atMs: number; rps: number }> }
@@ -26,6 +29,11 @@ export interface LoadGeneratorSpec {
   closedLoop?: { clients: number; thinkTimeMs: number };
   /** Client-side timeout: a request slower than this counts as failed (default 30 s). */
   timeoutMs?: number;
+  /**
+   * Closed loop: the client's own time per request on top of `thinkTimeMs` (fork/exec of wget, DNS
+   * lookup, TCP connect). Default 3 ms.
+   */
+  clientOverheadMs?: number;
 }
 
 /** Overrides of the built-in per-image usage models. First matching entry wins. */

@@ -1,0 +1,692 @@
+/**
+ * Service traffic: the scenario's load generators send requests to a Service; kube-proxy (iptables
+ * mode) spreads them evenly, on average, over the Service's ready endpoints; each endpoint pod burns
+ * CPU for the requests it serves on top of what its containers burn by themselves.
+ *
+ * The controller turns that into container CPU demand and memory in the ContainerRuntime (which then
+ * throttles at the CFS limit and integrates the cumulative counters metrics-server reads). It works
+ * from events, never per tick: it recomputes when a Service's endpoint set changes, when a load
+ * starts/stops/changes, and at the breakpoints of a rate profile.
+ *
+ * Endpoints are read straight from Pod status (Running, Ready=True, no deletionTimestamp, labels
+ * matching the Service's selector in its namespace), as the EndpointSlice controller would list them.
+ *
+ * Simplifications (documented): per-pod CPU capacity is min(limit, node allocatable) minus the
+ * serving container's intrinsic usage; node-level CPU contention is applied by the runtime but not
+ * fed back into response times. Several generators on the same pods: open loops are solved first and
+ * their CPU reduces the capacity the closed loops see.
+ */
+import type { Controller, ControllerContext } from "../api/controller.js";
+import type { KubeObject } from "../api/meta.js";
+import type { WatchEvent } from "../api/store.js";
+import type { TimerHandle } from "../core/clock.js";
+import { fromLabelMap, type Selector } from "../core/labels.js";
+import { cpuMilli } from "../core/quantity.js";
+import { usageModel, type UsageModel } from "../workload/images.js";
+import { averageRate, nextChange, DEFAULT_PROFILE_STEP_MS } from "../workload/profiles.js";
+import {
+  closedLoop,
+  latencyPercentile,
+  openLoopPod,
+  exceedProbability,
+  type LatencyDist,
+  type PodLoad,
+  type StationGroup,
+} from "../workload/queueing.js";
+import type { LoadGeneratorSpec, RateProfile, UsageOverride } from "../workload/types.js";
+import { RUNTIME_SERVICE, type ContainerRuntime, type RuntimeContainer } from "./runtime.js";
+
+export const TRAFFIC_SERVICE = "traffic";
+
+/** Busybox wget process start, DNS lookup through CoreDNS, TCP connect: per request, in the client. */
+export const DEFAULT_CLIENT_OVERHEAD_MS = 3;
+const DEFAULT_TIMEOUT_MS = 30_000;
+/** Node CPU assumed for a container without a limit when the Node object gives none. */
+const FALLBACK_NODE_CPU_MILLI = 2000;
+
+export interface LoadStats {
+  name: string;
+  namespace: string;
+  service: string;
+  active: boolean;
+  mode: "open" | "closed";
+  /** Closed loop: current clients. */
+  clients?: number;
+  /** Open loop: offered rate now (rps). */
+  offeredRps?: number;
+  /** Ready endpoints now. */
+  endpoints: number;
+  /** Served requests per second now. */
+  throughputRps: number;
+  /** Failed requests per second now. */
+  failedRps: number;
+  /** Totals since the start (requests answered within the timeout / failed). */
+  requests: number;
+  failed: number;
+  /** Over every answered request since the start (ms). */
+  latencyP50Ms: number;
+  latencyP95Ms: number;
+  meanLatencyMs: number;
+  /** Of the requests answered now (ms). */
+  currentLatencyP50Ms: number;
+  currentLatencyP95Ms: number;
+  /** Served throughput over the time the generator was active (time-weighted). */
+  throughput: { minRps: number; maxRps: number; meanRps: number; activeSeconds: number };
+}
+
+/** One latency component: `rate` requests/s answered with distribution `dist`. */
+interface Component {
+  rate: number;
+  dist: LatencyDist;
+}
+
+interface Gen {
+  spec: LoadGeneratorSpec;
+  active: boolean;
+  /** Virtual ms the profile's time origin sits at. */
+  origin: number;
+  clients: number;
+  profile: RateProfile | undefined;
+  svcKey: string;
+  // current solution
+  offeredRps: number;
+  servedRps: number;
+  failedRps: number;
+  components: Component[];
+  endpoints: number;
+  // accumulators
+  requests: number;
+  failed: number;
+  latencySum: number; // Σ requests × mean latency (s)
+  hist: Float64Array;
+  activeMs: number;
+  servedIntegral: number;
+  minRps: number;
+  maxRps: number;
+}
+
+interface SvcState {
+  namespace: string;
+  name: string;
+  selector: Selector | undefined; // undefined: no Service, or a Service without selector
+  endpoints: Set<string>;
+}
+
+interface PodInfo {
+  uid: string;
+  /** The spec object the models were computed from (a spec change invalidates them). */
+  spec: unknown;
+  namespace: string;
+  name: string;
+  nodeName: string | undefined;
+  /** Per container name: model. */
+  models: Map<string, UsageModel>;
+  /** The container that gets the request work. */
+  serving: string | undefined;
+  servingLimitMilli: number | undefined;
+}
+
+interface PodDemand {
+  cores: number;
+  inFlight: number;
+}
+
+// Latency histogram: log-spaced buckets from 10 µs to 10^4 s, 40 per decade.
+const H_MIN_S = 1e-5;
+const H_PER_DECADE = 40;
+const H_BUCKETS = 9 * H_PER_DECADE;
+const H_EDGES = (() => {
+  const e = new Float64Array(H_BUCKETS + 1);
+  for (let i = 0; i <= H_BUCKETS; i++) e[i] = H_MIN_S * 10 ** (i / H_PER_DECADE);
+  return e;
+})();
+
+export class TrafficController implements Controller {
+  readonly name = "traffic";
+  private ctx!: ControllerContext;
+  private runtime: ContainerRuntime | undefined;
+  private gens = new Map<string, Gen>();
+  private services = new Map<string, SvcState>();
+  /** namespace → target services in it. */
+  private servicesByNs = new Map<string, SvcState[]>();
+  private podInfo = new Map<string, PodInfo>();
+  /** podKey → request load applied now. */
+  private applied = new Map<string, PodDemand>();
+  private dirty = false;
+  private lastAcc = 0;
+  private profileTimer: TimerHandle | undefined;
+  private timers: TimerHandle[] = [];
+  private unsubscribe: Array<() => void> = [];
+  private readonly stepMs: number;
+
+  constructor(
+    loads: readonly LoadGeneratorSpec[] = [],
+    private readonly overrides: readonly UsageOverride[] = [],
+    opts: { profileStepMs?: number } = {},
+  ) {
+    this.stepMs = opts.profileStepMs ?? DEFAULT_PROFILE_STEP_MS;
+    for (const spec of loads) {
+      if (this.gens.has(spec.name)) throw new Error(`load generator "${spec.name}" is defined twice`);
+      if (!spec.openLoop === !spec.closedLoop) throw new Error(`load generator "${spec.name}": exactly one of openLoop and closedLoop is required`);
+      const svcKey = `${spec.namespace}/${spec.service}`;
+      this.gens.set(spec.name, {
+        spec,
+        active: false,
+        origin: spec.startMs,
+        clients: spec.closedLoop?.clients ?? 0,
+        profile: spec.openLoop?.profile,
+        svcKey,
+        offeredRps: 0,
+        servedRps: 0,
+        failedRps: 0,
+        components: [],
+        endpoints: 0,
+        requests: 0,
+        failed: 0,
+        latencySum: 0,
+        hist: new Float64Array(H_BUCKETS + 2),
+        activeMs: 0,
+        servedIntegral: 0,
+        minRps: Infinity,
+        maxRps: 0,
+      });
+      if (!this.services.has(svcKey)) {
+        const st: SvcState = { namespace: spec.namespace, name: spec.service, selector: undefined, endpoints: new Set() };
+        this.services.set(svcKey, st);
+        let list = this.servicesByNs.get(spec.namespace);
+        if (!list) this.servicesByNs.set(spec.namespace, (list = []));
+        list.push(st);
+      }
+    }
+  }
+
+  start(ctx: ControllerContext): void {
+    this.ctx = ctx;
+    this.lastAcc = ctx.clock.now();
+    ctx.services.set(TRAFFIC_SERVICE, this);
+    this.runtime = ctx.services.get(RUNTIME_SERVICE) as ContainerRuntime | undefined;
+    if (this.runtime) {
+      this.unsubscribe.push(this.runtime.onChange((kind, c) => (kind === "started" ? this.onContainerStarted(c) : undefined)));
+    }
+    this.unsubscribe.push(ctx.store.watch("Service", (ev) => this.onService(ev)));
+    this.unsubscribe.push(ctx.store.watch("Pod", (ev) => this.onPod(ev)));
+    for (const st of this.services.values()) this.resyncService(st);
+    for (const g of this.gens.values()) {
+      this.timers.push(ctx.clock.at(g.spec.startMs, () => this.activate(g, g.spec.startMs)));
+      if (g.spec.stopMs !== undefined) this.timers.push(ctx.clock.at(g.spec.stopMs, () => this.deactivate(g)));
+    }
+  }
+
+  stop(): void {
+    for (const u of this.unsubscribe) u();
+    this.unsubscribe = [];
+    for (const t of this.timers) this.ctx.clock.cancel(t);
+    if (this.profileTimer) this.ctx.clock.cancel(this.profileTimer);
+  }
+
+  // ---------------------------------------------------------------- service API
+
+  startLoad(name: string): void {
+    const g = this.gen(name);
+    if (!g.active) this.activate(g, this.ctx.clock.now());
+  }
+
+  stopLoad(name: string): void {
+    this.deactivate(this.gen(name));
+  }
+
+  setLoad(name: string, change: { clients?: number; rps?: number }): void {
+    const g = this.gen(name);
+    if (change.clients !== undefined) {
+      if (!g.spec.closedLoop) throw new Error(`load generator "${name}" is an open loop: set rps, not clients`);
+      if (!(change.clients >= 0)) throw new Error(`load generator "${name}": clients must be >= 0`);
+      g.clients = Math.floor(change.clients);
+    }
+    if (change.rps !== undefined) {
+      if (!g.spec.openLoop) throw new Error(`load generator "${name}" is a closed loop: set clients, not rps`);
+      if (!(change.rps >= 0)) throw new Error(`load generator "${name}": rps must be >= 0`);
+      g.profile = { type: "constant", rps: change.rps };
+    }
+    this.markDirty();
+  }
+
+  stats(): LoadStats[] {
+    this.accumulate(this.ctx.clock.now());
+    const out: LoadStats[] = [];
+    for (const g of this.gens.values()) {
+      const cur = mixturePercentiles(g.components);
+      out.push({
+        name: g.spec.name,
+        namespace: g.spec.namespace,
+        service: g.spec.service,
+        active: g.active,
+        mode: g.spec.closedLoop ? "closed" : "open",
+        ...(g.spec.closedLoop ? { clients: g.clients } : { offeredRps: g.offeredRps }),
+        endpoints: g.endpoints,
+        throughputRps: g.servedRps,
+        failedRps: g.failedRps,
+        requests: Math.round(g.requests),
+        failed: Math.round(g.failed),
+        latencyP50Ms: histPercentile(g.hist, 0.5) * 1000,
+        latencyP95Ms: histPercentile(g.hist, 0.95) * 1000,
+        meanLatencyMs: g.requests > 0 ? (g.latencySum / g.requests) * 1000 : 0,
+        currentLatencyP50Ms: cur[0] * 1000,
+        currentLatencyP95Ms: cur[1] * 1000,
+        throughput: {
+          minRps: g.activeMs > 0 ? g.minRps : 0,
+          maxRps: g.maxRps,
+          meanRps: g.activeMs > 0 ? (g.servedIntegral * 1000) / g.activeMs : 0,
+          activeSeconds: g.activeMs / 1000,
+        },
+      });
+    }
+    return out;
+  }
+
+  /** Request load currently put on a pod (CPU cores of request work, requests in flight). */
+  podLoad(namespace: string, name: string): { cpuMilli: number; inFlight: number } | undefined {
+    const d = this.applied.get(`${namespace}/${name}`);
+    return d ? { cpuMilli: d.cores * 1000, inFlight: d.inFlight } : undefined;
+  }
+
+  /** Ready endpoints of a target Service (pod keys, sorted). */
+  endpoints(namespace: string, service: string): string[] {
+    return [...(this.services.get(`${namespace}/${service}`)?.endpoints ?? [])].sort();
+  }
+
+  // ---------------------------------------------------------------- lifecycle of generators
+
+  private gen(name: string): Gen {
+    const g = this.gens.get(name);
+    if (!g) throw new Error(`load generator "${name}" not found`);
+    return g;
+  }
+
+  private activate(g: Gen, at: number): void {
+    if (g.active) return;
+    this.accumulate(this.ctx.clock.now());
+    g.active = true;
+    g.origin = at;
+    this.markDirty();
+  }
+
+  private deactivate(g: Gen): void {
+    if (!g.active) return;
+    this.accumulate(this.ctx.clock.now());
+    g.active = false;
+    this.markDirty();
+  }
+
+  // ---------------------------------------------------------------- watches
+
+  private onService(ev: WatchEvent): void {
+    const svc = ev.object;
+    const st = this.services.get(`${svc.metadata.namespace}/${svc.metadata.name}`);
+    if (!st) return;
+    this.resyncService(st);
+  }
+
+  /** Rebuild a target Service's endpoints from the store (Service added/changed/deleted). */
+  private resyncService(st: SvcState): void {
+    const svc = this.ctx.store.get("Service", st.namespace, st.name);
+    const sel = svc && !svc.metadata.deletionTimestamp && svc.spec?.selector ? fromLabelMap(svc.spec.selector as Record<string, string>) : undefined;
+    st.selector = sel;
+    const next = new Set<string>();
+    if (sel) {
+      for (const p of this.ctx.store.list("Pod", { namespace: st.namespace, labelSelector: sel })) {
+        if (isEndpointReady(p)) next.add(`${st.namespace}/${p.metadata.name}`);
+      }
+    }
+    if (!sameSet(next, st.endpoints)) {
+      st.endpoints = next;
+      this.markDirty();
+    }
+  }
+
+  private onPod(ev: WatchEvent): void {
+    const p = ev.object;
+    const ns = p.metadata.namespace ?? "default";
+    const key = `${ns}/${p.metadata.name}`;
+    if (ev.type === "DELETED") this.podInfo.delete(key);
+    else {
+      const cached = this.podInfo.get(key);
+      if (cached && (cached.uid !== p.metadata.uid || cached.spec !== p.spec)) this.podInfo.delete(key);
+    }
+    const list = this.servicesByNs.get(ns);
+    if (!list) return;
+    const ready = ev.type !== "DELETED" && isEndpointReady(p);
+    for (const st of list) {
+      const member = ready && st.selector !== undefined && st.selector.matches(p.metadata.labels);
+      if (member !== st.endpoints.has(key)) {
+        if (member) st.endpoints.add(key);
+        else st.endpoints.delete(key);
+        this.markDirty();
+      }
+    }
+  }
+
+  private onContainerStarted(c: RuntimeContainer): void {
+    const info = this.info(c.podKey, c.podUid);
+    const m = info?.models.get(c.name);
+    if (!info || !m) return;
+    const now = this.ctx.clock.now();
+    const d = info.serving === c.name ? this.applied.get(c.podKey) : undefined;
+    this.runtime!.setCpuDemand(c.podKey, c.name, m.cpuMilli + (d ? d.cores * 1000 : 0), now);
+    this.runtime!.setMemory(c.podKey, c.name, Math.round(m.memoryBytes + (d ? d.inFlight * m.memoryPerRequestBytes : 0)));
+    if (m.memoryGrowth) this.scheduleGrowth(c, m);
+  }
+
+  /** vish/stress-style memory growth, updated at most once a second. */
+  private scheduleGrowth(c: RuntimeContainer, m: UsageModel): void {
+    const g = m.memoryGrowth!;
+    const every = Math.max(1000, g.intervalMs);
+    const tick = () => {
+      if (this.runtime!.container(c.podKey, c.name) !== c) return; // stopped or restarted
+      const elapsed = this.ctx.clock.now() - c.startedAt;
+      const bytes = Math.min(g.maxBytes, m.memoryBytes + Math.floor(elapsed / g.intervalMs) * g.stepBytes);
+      this.runtime!.setMemory(c.podKey, c.name, bytes);
+      if (bytes < g.maxBytes) this.ctx.clock.after(every, tick);
+    };
+    this.ctx.clock.after(every, tick);
+  }
+
+  /** Models of a pod's containers (cached per pod uid). */
+  private info(podKey: string, uid?: string): PodInfo | undefined {
+    const cached = this.podInfo.get(podKey);
+    if (cached && (uid === undefined || cached.uid === uid)) return cached;
+    const slash = podKey.indexOf("/");
+    const ns = podKey.slice(0, slash);
+    const name = podKey.slice(slash + 1);
+    const pod = this.ctx.store.get("Pod", ns, name);
+    if (!pod || (uid !== undefined && pod.metadata.uid !== uid)) return undefined;
+    const models = new Map<string, UsageModel>();
+    let serving: string | undefined;
+    let servingLimit: number | undefined;
+    const containers = (pod.spec?.containers ?? []) as Array<{ name: string; image?: string; command?: string[]; args?: string[]; resources?: { limits?: Record<string, string | number> } }>;
+    const inits = (pod.spec?.initContainers ?? []) as typeof containers;
+    for (const c of [...inits, ...containers]) {
+      const m = usageModel({ image: c.image ?? "", command: c.command, args: c.args, namespace: ns, podName: name, container: c.name }, this.overrides);
+      models.set(c.name, m);
+    }
+    for (const c of containers) {
+      if (models.get(c.name)!.serves) {
+        serving = c.name;
+        break;
+      }
+    }
+    serving ??= containers[0]?.name;
+    const sc = containers.find((c) => c.name === serving);
+    const lim = sc?.resources?.limits?.cpu;
+    if (lim !== undefined) {
+      try {
+        servingLimit = cpuMilli(lim);
+      } catch {
+        servingLimit = undefined;
+      }
+    }
+    const info: PodInfo = { uid: pod.metadata.uid ?? "", spec: pod.spec, namespace: ns, name, nodeName: pod.spec?.nodeName, models, serving, servingLimitMilli: servingLimit };
+    this.podInfo.set(podKey, info);
+    return info;
+  }
+
+  // ---------------------------------------------------------------- recompute
+
+  private markDirty(): void {
+    if (this.dirty) return;
+    this.dirty = true;
+    this.ctx.clock.after(0, () => {
+      this.dirty = false;
+      this.recompute();
+    });
+  }
+
+  /** Add the current rates × elapsed time to each generator's totals. */
+  private accumulate(now: number): void {
+    const dt = now - this.lastAcc;
+    if (dt <= 0) return;
+    this.lastAcc = now;
+    const dtS = dt / 1000;
+    for (const g of this.gens.values()) {
+      if (!g.active) continue;
+      g.activeMs += dt;
+      g.servedIntegral += g.servedRps * dtS;
+      g.requests += g.servedRps * dtS;
+      g.failed += g.failedRps * dtS;
+      if (g.servedRps < g.minRps) g.minRps = g.servedRps;
+      if (g.servedRps > g.maxRps) g.maxRps = g.servedRps;
+      for (const c of g.components) {
+        const w = c.rate * dtS;
+        if (w <= 0) continue;
+        g.latencySum += w * (c.dist.serviceS + c.dist.waitS);
+        addToHist(g.hist, c.dist, w);
+      }
+    }
+  }
+
+  private recompute(): void {
+    const now = this.ctx.clock.now();
+    this.accumulate(now);
+    const demand = new Map<string, PodDemand>();
+    let nextAt = Infinity;
+    // Open loops first: their CPU is background for the closed loops.
+    const ordered = [...this.gens.values()].sort((a, b) => (a.spec.closedLoop ? 1 : 0) - (b.spec.closedLoop ? 1 : 0));
+    for (const g of ordered) {
+      if (!g.active) {
+        g.offeredRps = g.servedRps = g.failedRps = 0;
+        g.components = [];
+        g.endpoints = 0;
+        continue;
+      }
+      const st = this.services.get(g.svcKey)!;
+      const eps = [...st.endpoints].sort();
+      g.endpoints = eps.length;
+      const timeoutS = (g.spec.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000;
+      // Station groups: pods with the same capacity and cost share one MVA group.
+      const groups = new Map<string, { group: StationGroup; pods: string[]; model: UsageModel }>();
+      for (const key of eps) {
+        const info = this.info(key);
+        if (!info || info.serving === undefined) continue;
+        const m = info.models.get(info.serving)!;
+        const limit = info.servingLimitMilli ?? this.nodeCpuMilli(info.nodeName);
+        const background = (demand.get(key)?.cores ?? 0) * 1000;
+        const capMilli = Math.max(1, limit - m.cpuMilli - background);
+        const gk = `${capMilli}|${m.cpuSecondsPerRequest}|${m.maxCoresPerRequest}`;
+        let e = groups.get(gk);
+        if (!e) groups.set(gk, (e = { group: { count: 0, visit: 0, capacityCores: capMilli / 1000, costCpuS: m.cpuSecondsPerRequest }, pods: [], model: m }));
+        e.group.count++;
+        e.pods.push(key);
+      }
+      const k = eps.length;
+      const entries = [...groups.values()];
+      for (const e of entries) e.group.visit = k > 0 ? 1 / k : 0;
+      let loads: PodLoad[];
+      if (g.spec.openLoop) {
+        const t = now - g.origin;
+        const nc = nextChange(g.profile!, t, this.stepMs);
+        const lambda = nc === undefined ? averageRate(g.profile!, t, t) : averageRate(g.profile!, t, nc);
+        if (nc !== undefined) nextAt = Math.min(nextAt, g.origin + nc);
+        g.offeredRps = lambda;
+        loads = entries.map((e) =>
+          openLoopPod(lambda / k, e.group.costCpuS ?? 0, e.group.capacityCores, { maxCoresPerRequest: e.model.maxCoresPerRequest, timeoutS }),
+        );
+        // Requests to pods that cannot serve (no model) and to no endpoint at all fail.
+        const servedPods = entries.reduce((a, e) => a + e.group.count, 0);
+        const unserved = k === 0 ? lambda : (lambda * (k - servedPods)) / k;
+        g.servedRps = 0;
+        g.failedRps = unserved;
+        g.components = [];
+        for (let i = 0; i < entries.length; i++) {
+          const l = loads[i]!;
+          const n = entries[i]!.group.count;
+          g.servedRps += l.servedRps * n;
+          g.failedRps += l.failedRps * n;
+          g.components.push({ rate: l.servedRps * n, dist: l.latency });
+        }
+      } else {
+        const cl = g.spec.closedLoop!;
+        const thinkS = (cl.thinkTimeMs + (g.spec.clientOverheadMs ?? DEFAULT_CLIENT_OVERHEAD_MS)) / 1000;
+        const cost = entries[0]?.group.costCpuS ?? 0;
+        const r = closedLoop(
+          g.clients,
+          thinkS,
+          entries.map((e) => e.group),
+          cost,
+          { maxCoresPerRequest: entries[0]?.model.maxCoresPerRequest ?? 1, timeoutS },
+        );
+        loads = r.pods;
+        g.offeredRps = r.throughputRps;
+        if (k === 0) {
+          // No endpoint: every request is refused at once; clients loop on their think time.
+          g.servedRps = 0;
+          g.failedRps = r.throughputRps;
+          g.components = [];
+        } else {
+          g.servedRps = 0;
+          g.failedRps = 0;
+          g.components = [];
+          for (let i = 0; i < entries.length; i++) {
+            const l = loads[i]!;
+            const n = entries[i]!.group.count;
+            g.servedRps += l.servedRps * n;
+            g.failedRps += l.failedRps * n;
+            g.components.push({ rate: l.servedRps * n, dist: l.latency });
+          }
+        }
+      }
+      for (let i = 0; i < entries.length; i++) {
+        const l = loads[i]!;
+        for (const key of entries[i]!.pods) {
+          let d = demand.get(key);
+          if (!d) demand.set(key, (d = { cores: 0, inFlight: 0 }));
+          // Open loop: the offered work (the runtime throttles it at the limit); closed loop: what is served.
+          d.cores += g.spec.openLoop ? l.arrivalRps * (entries[i]!.group.costCpuS ?? 0) : l.usageCores;
+          d.inFlight += l.inFlight;
+        }
+      }
+    }
+    this.apply(demand, now);
+    if (this.profileTimer) {
+      this.ctx.clock.cancel(this.profileTimer);
+      this.profileTimer = undefined;
+    }
+    if (nextAt < Infinity) this.profileTimer = this.ctx.clock.at(nextAt, () => this.markDirty());
+  }
+
+  /** Push changed per-pod request load into the runtime. */
+  private apply(demand: Map<string, PodDemand>, now: number): void {
+    const rt = this.runtime;
+    const prev = this.applied;
+    this.applied = demand;
+    if (!rt) return;
+    for (const [key, d] of demand) {
+      const old = prev.get(key);
+      if (old && old.cores === d.cores && old.inFlight === d.inFlight) continue;
+      this.setPodDemand(rt, key, d, now);
+    }
+    for (const key of prev.keys()) {
+      if (!demand.has(key)) this.setPodDemand(rt, key, { cores: 0, inFlight: 0 }, now);
+    }
+  }
+
+  private setPodDemand(rt: ContainerRuntime, key: string, d: PodDemand, now: number): void {
+    const info = this.info(key);
+    if (!info || info.serving === undefined) return;
+    const m = info.models.get(info.serving)!;
+    const c = rt.container(key, info.serving);
+    if (!c) return;
+    rt.setCpuDemand(key, info.serving, m.cpuMilli + d.cores * 1000, now);
+    if (!m.memoryGrowth) rt.setMemory(key, info.serving, Math.round(m.memoryBytes + d.inFlight * m.memoryPerRequestBytes));
+  }
+
+  private nodeCpuMilli(nodeName: string | undefined): number {
+    if (!nodeName) return FALLBACK_NODE_CPU_MILLI;
+    const node = this.ctx.store.get("Node", undefined, nodeName);
+    const q = node?.status?.allocatable?.cpu ?? node?.status?.capacity?.cpu;
+    if (q === undefined) return FALLBACK_NODE_CPU_MILLI;
+    try {
+      return cpuMilli(q);
+    } catch {
+      return FALLBACK_NODE_CPU_MILLI;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- helpers
+
+/** An endpoint the EndpointSlice controller marks ready: Running, Ready=True, not terminating. */
+export function isEndpointReady(p: KubeObject): boolean {
+  if (p.metadata.deletionTimestamp) return false;
+  if (p.status?.phase !== "Running") return false;
+  const conds = p.status?.conditions as Array<{ type: string; status: string }> | undefined;
+  if (!conds) return false;
+  for (const c of conds) if (c.type === "Ready") return c.status === "True";
+  return false;
+}
+
+function sameSet(a: Set<string>, b: Set<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
+}
+
+function cdf(d: LatencyDist, x: number): number {
+  return 1 - exceedProbability(d, x);
+}
+
+function addToHist(hist: Float64Array, d: LatencyDist, weight: number): void {
+  // Bucket 0: below H_MIN_S; bucket i (1..H_BUCKETS): [edge[i-1], edge[i]); last: above.
+  let prev = cdf(d, H_EDGES[0]!);
+  hist[0]! += weight * prev;
+  for (let i = 1; i <= H_BUCKETS; i++) {
+    const cur = cdf(d, H_EDGES[i]!);
+    if (cur > prev) hist[i]! += weight * (cur - prev);
+    prev = cur;
+    if (prev >= 1) return;
+  }
+  hist[H_BUCKETS + 1]! += weight * (1 - prev);
+}
+
+function histPercentile(hist: Float64Array, p: number): number {
+  let total = 0;
+  for (let i = 0; i < hist.length; i++) total += hist[i]!;
+  if (total <= 0) return 0;
+  const target = p * total;
+  let acc = 0;
+  for (let i = 0; i < hist.length; i++) {
+    const w = hist[i]!;
+    if (acc + w >= target && w > 0) {
+      if (i === 0) return H_EDGES[0]!;
+      if (i > H_BUCKETS) return H_EDGES[H_BUCKETS]!;
+      const lo = Math.log(H_EDGES[i - 1]!);
+      const hi = Math.log(H_EDGES[i]!);
+      return Math.exp(lo + ((hi - lo) * (target - acc)) / w);
+    }
+    acc += w;
+  }
+  return H_EDGES[H_BUCKETS]!;
+}
+
+/** p50 and p95 (s) of a rate-weighted mixture of latency distributions (bisection on the CDF). */
+function mixturePercentiles(cs: readonly Component[]): [number, number] {
+  let total = 0;
+  for (const c of cs) total += c.rate;
+  if (total <= 0) return [0, 0];
+  if (cs.length === 1) return [latencyPercentile(cs[0]!.dist, 0.5), latencyPercentile(cs[0]!.dist, 0.95)];
+  const F = (x: number) => {
+    let s = 0;
+    for (const c of cs) s += c.rate * cdf(c.dist, x);
+    return s / total;
+  };
+  const q = (p: number) => {
+    let lo = 0;
+    let hi = 1;
+    for (const c of cs) hi = Math.max(hi, latencyPercentile(c.dist, 0.9999));
+    for (let i = 0; i < 60; i++) {
+      const mid = (lo + hi) / 2;
+      if (F(mid) >= p) hi = mid;
+      else lo = mid;
+    }
+    return hi;
+  };
+  return [q(0.5), q(0.95)];
+}
