@@ -62,7 +62,8 @@ export function parseYamlText(text: string, file: string): ParsedYamlFile {
       const rel = chunkRelativeLine(sf, line);
       let reason: string;
       if (err.code === "DUPLICATE_KEY") {
-        const key = text.slice(err.pos[0], err.pos[1]).replace(/\s*:?\s*$/, "");
+        const m = /^("[^"\n]*"|'[^'\n]*'|[^:\n]*)/.exec(text.slice(err.pos[0]));
+        const key = (m?.[1] ?? "").trim().replace(/^["']|["']$/g, "");
         reason = `error converting YAML to JSON: yaml: unmarshal errors:\n  line ${rel}: key ${JSON.stringify(key)} already set in map`;
       } else {
         const go = GO_YAML_MESSAGES[err.code] ?? err.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, "").toLowerCase();

@@ -9,7 +9,7 @@
 import { apiVersionOf, kindInfo, type KindInfo } from "../api/kinds.js";
 import type { KubeObject } from "../api/meta.js";
 import { parseQuantity } from "../core/quantity.js";
-import { sourceRef } from "./positions.js";
+import { mapKey, sourceRef } from "./positions.js";
 import { isPlainObject, render, type DocContext, type Path } from "./validate.js";
 
 export interface LoadedObject {
@@ -60,7 +60,7 @@ export function checkManifest(ctx: DocContext, raw: unknown, allowList = true): 
   if (typeof apiVersion !== "string" || apiVersion === "") missing.push("apiVersion not set");
   if (typeof kind !== "string" || kind === "") missing.push("kind not set");
   if (missing.length) {
-    ctx.fail([missing[0].startsWith("kind") ? "kind" : "apiVersion"], `error validating data: ${missing.length === 1 ? missing[0] : `[${missing.join(", ")}]`}`);
+    ctx.fail([missing[0].startsWith("kind") ? "kind" : "apiVersion"], `error validating data: ${missing.length === 1 ? missing[0] : `[${missing.join(", ")}]`}`, false);
   }
   const av = apiVersion as string;
   const kd = kind as string;
@@ -101,7 +101,7 @@ export function checkManifest(ctx: DocContext, raw: unknown, allowList = true): 
     if (v === undefined || v === null) continue;
     if (!isPlainObject(v)) ctx.fail(["metadata", m], `Invalid value: ${render(v)}: must be a map of strings`);
     for (const [k, x] of Object.entries(v)) {
-      if (typeof x !== "string") ctx.fail(["metadata", m, k], `Invalid value: ${render(x)}: must be a string (quote it in YAML)`);
+      if (typeof x !== "string") ctx.fail(["metadata", m, mapKey(k)], `Invalid value: ${render(x)}: must be a string (quote it in YAML)`);
     }
   }
 
@@ -134,7 +134,7 @@ function checkResourceList(ctx: DocContext, list: unknown, path: Path): void {
   if (!isPlainObject(list)) {
     ctx.fail(path, `Invalid value: ${render(list)}: must be a map of resource names to quantities`);
   }
-  for (const [res, q] of Object.entries(list)) checkQuantity(ctx, q, [...path, res]);
+  for (const [res, q] of Object.entries(list)) checkQuantity(ctx, q, [...path, mapKey(res)]);
 }
 
 function checkPodSpec(ctx: DocContext, spec: unknown, base: Path): void {

@@ -90,10 +90,28 @@ export function parseFieldPath(path: string): PathSegment[] {
   return out;
 }
 
+/**
+ * A map-key segment (`requests[cpu]`, `labels[app]`), as apimachinery's field.Path.Key prints it;
+ * plain string segments are struct fields (`.spec`).
+ */
+export function mapKey(k: string): string {
+  return `[${k}]`;
+}
+
+function isMapKeySeg(seg: string): boolean {
+  return seg.length >= 2 && seg[0] === "[" && seg[seg.length - 1] === "]";
+}
+
+/** The name a segment has in the document (a map key without its brackets). */
+export function segmentName(seg: PathSegment): string {
+  return typeof seg === "string" && isMapKeySeg(seg) ? seg.slice(1, -1) : String(seg);
+}
+
 export function formatFieldPath(segs: readonly PathSegment[]): string {
   let s = "";
   for (const seg of segs) {
     if (typeof seg === "number") s += `[${seg}]`;
+    else if (isMapKeySeg(seg)) s += seg;
     else if (/^[A-Za-z_$][\w$-]*$/.test(seg)) s += s ? `.${seg}` : seg;
     else s += `[${seg}]`;
   }
@@ -115,14 +133,15 @@ export function offsetOf(doc: Document.Parsed, path: readonly PathSegment[]): nu
   for (const seg of path) {
     if (isAlias(node)) node = node.resolve(doc);
     if (isMap(node)) {
-      const want = String(seg);
+      const want = segmentName(seg);
       const pair = node.items.find((p) => isPair(p) && keyString(p.key) === want);
       if (!pair) break;
       const kr = (pair.key as Node | null)?.range;
       if (kr) offset = kr[0];
       node = pair.value;
     } else if (isSeq(node)) {
-      const idx = typeof seg === "number" ? seg : /^\d+$/.test(seg) ? Number(seg) : -1;
+      const name = segmentName(seg);
+      const idx = typeof seg === "number" ? seg : /^\d+$/.test(name) ? Number(name) : -1;
       const item = idx >= 0 ? node.items[idx] : undefined;
       if (item === undefined) break;
       const r = (item as Node | null)?.range;

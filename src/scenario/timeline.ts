@@ -20,6 +20,7 @@ import type { KubeObject } from "../api/meta.js";
 import { formatDuration } from "../core/duration.js";
 import { parse as parseYaml } from "yaml";
 import type { LoadGeneratorSpec } from "../workload/types.js";
+import { didYouMean } from "./errors.js";
 import { checkManifest, type LoadedObject } from "./manifests.js";
 import { parseServiceTarget, DEFAULTS } from "./schema.js";
 import { sourceRef } from "./positions.js";
@@ -168,8 +169,8 @@ export function parseTimeline(ctx: DocContext, raw: readonly unknown[], opts: Ti
   for (const ref of loadRefs) {
     const gen = opts.load.find((l) => l.name === ref.name);
     if (!gen) {
-      const names = opts.load.map((l) => JSON.stringify(l.name));
-      ctx.fail(ref.path, `Not found: ${render(ref.name)}: no such load generator in spec.load${names.length ? ` (known: ${names.join(", ")})` : ""}`);
+      const guess = didYouMean(ref.name, opts.load.map((l) => l.name));
+      ctx.fail(ref.path, `Not found: ${render(ref.name)}: no load generator of that name in spec.load${guess ? ` (did you mean ${JSON.stringify(guess)}?)` : ""}`);
     }
     const a = ref.entry.action;
     if (a.type === "setLoad") {

@@ -6,7 +6,7 @@
 import { parseDuration } from "../core/duration.js";
 import { parseQuantity } from "../core/quantity.js";
 import { didYouMean, ScenarioError } from "./errors.js";
-import { formatFieldPath, offsetOf, type PathSegment, type SourceFile } from "./positions.js";
+import { formatFieldPath, mapKey, offsetOf, type PathSegment, type SourceFile } from "./positions.js";
 
 export type Path = readonly PathSegment[];
 
@@ -130,7 +130,7 @@ export function strMap(ctx: DocContext, v: unknown, path: Path): Record<string, 
   if (!isPlainObject(v)) ctx.fail(path, `Invalid value: ${render(v)}: must be a map of strings`);
   const out: Record<string, string> = {};
   for (const [k, x] of Object.entries(v)) {
-    if (typeof x !== "string") ctx.fail([...path, k], `Invalid value: ${render(x)}: must be a string`);
+    if (typeof x !== "string") ctx.fail([...path, mapKey(k)], `Invalid value: ${render(x)}: must be a string`);
     out[k] = x;
   }
   return out;
