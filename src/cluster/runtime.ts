@@ -35,12 +35,16 @@ export interface RuntimeContainer {
 }
 
 export type RuntimeListener = (kind: "started" | "stopped", c: RuntimeContainer) => void;
+/** Called after a container's memory working set changed (the kubelet's OOM check listens here). */
+export type MemoryListener = (c: RuntimeContainer, previousBytes: number) => void;
 
 export class ContainerRuntime {
   private byPod = new Map<string, RuntimeContainer[]>();
   private byNode = new Map<string, Set<RuntimeContainer>>();
   private nodeCpuMilli = new Map<string, number>();
   private listeners = new Set<RuntimeListener>();
+  private memoryListeners = new Set<MemoryListener>();
+  private nodeMemory = new Map<string, number>();
 
   /** Declare a node's CPU capacity (millicores) for contention. */
   setNodeCpu(nodeName: string, milli: number): void {
@@ -49,6 +53,7 @@ export class ContainerRuntime {
 
   removeNode(nodeName: string): void {
     this.nodeCpuMilli.delete(nodeName);
+    this.nodeMemory.delete(nodeName);
   }
 
   start(
@@ -71,6 +76,7 @@ export class ContainerRuntime {
     let set = this.byNode.get(c.nodeName);
     if (!set) this.byNode.set(c.nodeName, (set = new Set()));
     set.add(rc);
+    if (rc.memoryBytes) this.nodeMemory.set(rc.nodeName, (this.nodeMemory.get(rc.nodeName) ?? 0) + rc.memoryBytes);
     this.rebalance(c.nodeName, now);
     for (const l of this.listeners) l("started", rc);
     return rc;
@@ -84,6 +90,7 @@ export class ContainerRuntime {
     const [rc] = list.splice(i, 1);
     if (list.length === 0) this.byPod.delete(podKey);
     this.byNode.get(rc!.nodeName)?.delete(rc!);
+    if (rc!.memoryBytes) this.nodeMemory.set(rc!.nodeName, (this.nodeMemory.get(rc!.nodeName) ?? 0) - rc!.memoryBytes);
     this.rebalance(rc!.nodeName, now);
     for (const l of this.listeners) l("stopped", rc!);
   }
@@ -118,7 +125,27 @@ export class ContainerRuntime {
 
   setMemory(podKey: string, name: string, bytes: number): void {
     const c = this.container(podKey, name);
-    if (c) c.memoryBytes = bytes;
+    if (!c || c.memoryBytes === bytes) return;
+    const prev = c.memoryBytes;
+    c.memoryBytes = bytes;
+    this.nodeMemory.set(c.nodeName, (this.nodeMemory.get(c.nodeName) ?? 0) + bytes - prev);
+    for (const l of this.memoryListeners) l(c, prev);
+  }
+
+  /** Subscribe to memory working-set changes; returns unsubscribe. */
+  onMemory(l: MemoryListener): () => void {
+    this.memoryListeners.add(l);
+    return () => this.memoryListeners.delete(l);
+  }
+
+  /** Sum of the working sets of the containers running on a node (bytes). */
+  nodeMemoryBytes(nodeName: string): number {
+    return this.nodeMemory.get(nodeName) ?? 0;
+  }
+
+  /** Containers running on a node. */
+  nodeContainers(nodeName: string): ReadonlySet<RuntimeContainer> {
+    return this.byNode.get(nodeName) ?? EMPTY;
   }
 
   /** Cumulative CPU (core-nanoseconds) of a container at virtual time `now`. */
@@ -153,3 +180,5 @@ export class ContainerRuntime {
     }
   }
 }
+
+const EMPTY: ReadonlySet<RuntimeContainer> = new Set();
