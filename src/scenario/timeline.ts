@@ -427,9 +427,22 @@ const SUPPORTED = ["scale", "autoscale", "delete", "apply", "patch", "run"];
 export function parseKubectl(text: string, kc: KubectlContext): TimelineAction[] {
   let words = shellSplit(text.trim());
   if (words[0] === "kubectl") words = words.slice(1);
+  // global flags may come before the command: `kubectl -n shop scale …`
+  const globals: string[] = [];
+  while (words.length && words[0].startsWith("-")) {
+    const w = words[0];
+    if (w === "-n" || w === "--namespace") {
+      if (words.length < 2) throw new KubectlError(`flag needs an argument: ${w === "-n" ? "'n' in -n" : "--namespace"}`);
+      globals.push(w, words[1]);
+      words = words.slice(2);
+    } else if (w.startsWith("--namespace=") || /^-n./.test(w)) {
+      globals.push(w);
+      words = words.slice(1);
+    } else throw new KubectlError(`unknown flag: ${w}`);
+  }
   if (words.length === 0) throw new KubectlError("no command given");
   const cmd = words[0];
-  const args = words.slice(1);
+  const args = [...globals, ...words.slice(1)];
   switch (cmd) {
     case "scale":
       return kubectlScale(args, kc);
