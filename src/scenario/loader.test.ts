@@ -225,3 +225,15 @@ describe("positions", () => {
     expect(locate("nope.yaml", 1, "spec")).toBeUndefined();
   });
 });
+
+describe("docs/scenario-format.md", () => {
+  it("the documented full example loads", () => {
+    const md = readFileSync("docs/scenario-format.md", "utf8");
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(md)![1];
+    const s = loadScenarioText(yaml, "docs/scenario-format.md");
+    expect(s.spec.name).toBe("hpa-php-apache");
+    expect(s.spec.zones).toEqual(["us-east-1a", "us-east-1b"]);
+    expect(s.spec.timeline.map((e) => e.action.type)).toEqual(["scale", "apply", "apply", "setLoad", "delete"]);
+    expect(s.objects.map((o) => o.object.kind)).toEqual(["Deployment"]);
+  });
+});
