@@ -98,7 +98,7 @@ interface Gen {
   requests: number;
   failed: number;
   latencySum: number; // Σ requests × mean latency (s)
-  hist: Float64Array;
+  hist: Histogram;
   activeMs: number;
   servedIntegral: number;
   minRps: number;
@@ -131,15 +131,22 @@ interface PodDemand {
   inFlight: number;
 }
 
-// Latency histogram: log-spaced buckets from 10 µs to 10^4 s, 40 per decade.
+// Latency histogram: log-spaced buckets from 10 µs to 10^4 s, 100 per decade (2.3 % wide). Each
+// bucket also keeps Σ weight × value, so a point mass (a deterministic service time) comes back exact.
 const H_MIN_S = 1e-5;
-const H_PER_DECADE = 40;
+const H_PER_DECADE = 100;
 const H_BUCKETS = 9 * H_PER_DECADE;
 const H_EDGES = (() => {
   const e = new Float64Array(H_BUCKETS + 1);
   for (let i = 0; i <= H_BUCKETS; i++) e[i] = H_MIN_S * 10 ** (i / H_PER_DECADE);
   return e;
 })();
+
+interface Histogram {
+  /** Bucket 0: below H_MIN_S; bucket i (1..H_BUCKETS): [edge[i−1], edge[i]); last: above. */
+  w: Float64Array;
+  wx: Float64Array;
+}
 
 export class TrafficController implements Controller {
   readonly name = "traffic";
@@ -184,7 +191,7 @@ export class TrafficController implements Controller {
         requests: 0,
         failed: 0,
         latencySum: 0,
-        hist: new Float64Array(H_BUCKETS + 2),
+        hist: { w: new Float64Array(H_BUCKETS + 2), wx: new Float64Array(H_BUCKETS + 2) },
         activeMs: 0,
         servedIntegral: 0,
         minRps: Infinity,
@@ -633,34 +640,49 @@ function cdf(d: LatencyDist, x: number): number {
   return 1 - exceedProbability(d, x);
 }
 
-function addToHist(hist: Float64Array, d: LatencyDist, weight: number): void {
-  // Bucket 0: below H_MIN_S; bucket i (1..H_BUCKETS): [edge[i-1], edge[i]); last: above.
-  let prev = cdf(d, H_EDGES[0]!);
-  hist[0]! += weight * prev;
-  for (let i = 1; i <= H_BUCKETS; i++) {
-    const cur = cdf(d, H_EDGES[i]!);
-    if (cur > prev) hist[i]! += weight * (cur - prev);
-    prev = cur;
-    if (prev >= 1) return;
-  }
-  hist[H_BUCKETS + 1]! += weight * (1 - prev);
+function bucketOf(x: number): number {
+  if (x < H_MIN_S) return 0;
+  const i = Math.floor(Math.log10(x / H_MIN_S) * H_PER_DECADE) + 1;
+  return i > H_BUCKETS ? H_BUCKETS + 1 : i;
 }
 
-function histPercentile(hist: Float64Array, p: number): number {
+function addToHist(h: Histogram, d: LatencyDist, weight: number): void {
+  const b0 = bucketOf(d.serviceS);
+  if (d.waitS <= 0 || b0 > H_BUCKETS) {
+    h.w[b0]! += weight;
+    h.wx[b0]! += weight * d.serviceS;
+    return;
+  }
+  // Continuous part: mass of each bucket from the CDF, valued at the bucket's geometric middle
+  // (the first bucket starts at the service time).
+  let lo = d.serviceS;
+  let prev = 0;
+  for (let i = b0; i <= H_BUCKETS; i++) {
+    const hi = H_EDGES[i]!;
+    const cur = cdf(d, hi);
+    const m = weight * (cur - prev);
+    if (m > 0) {
+      h.w[i]! += m;
+      h.wx[i]! += m * Math.sqrt(lo * hi);
+    }
+    prev = cur;
+    lo = hi;
+    if (1 - cur < 1e-12) return;
+  }
+  const rest = weight * (1 - prev);
+  h.w[H_BUCKETS + 1]! += rest;
+  h.wx[H_BUCKETS + 1]! += rest * H_EDGES[H_BUCKETS]!;
+}
+
+function histPercentile(h: Histogram, p: number): number {
   let total = 0;
-  for (let i = 0; i < hist.length; i++) total += hist[i]!;
+  for (let i = 0; i < h.w.length; i++) total += h.w[i]!;
   if (total <= 0) return 0;
   const target = p * total;
   let acc = 0;
-  for (let i = 0; i < hist.length; i++) {
-    const w = hist[i]!;
-    if (acc + w >= target && w > 0) {
-      if (i === 0) return H_EDGES[0]!;
-      if (i > H_BUCKETS) return H_EDGES[H_BUCKETS]!;
-      const lo = Math.log(H_EDGES[i - 1]!);
-      const hi = Math.log(H_EDGES[i]!);
-      return Math.exp(lo + ((hi - lo) * (target - acc)) / w);
-    }
+  for (let i = 0; i < h.w.length; i++) {
+    const w = h.w[i]!;
+    if (w > 0 && acc + w >= target) return h.wx[i]! / w;
     acc += w;
   }
   return H_EDGES[H_BUCKETS]!;
