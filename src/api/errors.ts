@@ -92,6 +92,8 @@ export interface FieldError {
   value?: unknown;
   detail?: string;
   supported?: string[];
+  /** Pre-rendered bad value (Go `%#v`/Stringer text as field.Error prints it), used verbatim instead of `value`. */
+  rendered?: string;
 }
 
 const CAUSE_REASON: Record<FieldError["type"], string> = {
@@ -119,17 +121,17 @@ export function fieldErrorText(e: FieldError): string {
     case "Forbidden":
       return `${e.field}: Forbidden${e.detail ? `: ${e.detail}` : ""}`;
     case "NotSupported":
-      return `${e.field}: Unsupported value: ${renderValue(e.value)}${
+      return `${e.field}: Unsupported value: ${e.rendered ?? renderValue(e.value)}${
         e.supported ? `: supported values: ${e.supported.map((s) => JSON.stringify(s)).join(", ")}` : ""
       }`;
     case "Duplicate":
-      return `${e.field}: Duplicate value: ${renderValue(e.value)}`;
+      return `${e.field}: Duplicate value: ${e.rendered ?? renderValue(e.value)}`;
     case "TooLong":
       return `${e.field}: Too long: ${e.detail ?? ""}`;
     case "TooMany":
       return `${e.field}: Too many: ${e.detail ?? ""}`;
     default:
-      return `${e.field}: Invalid value: ${renderValue(e.value)}${e.detail ? `: ${e.detail}` : ""}`;
+      return `${e.field}: Invalid value: ${e.rendered ?? renderValue(e.value)}${e.detail ? `: ${e.detail}` : ""}`;
   }
 }
 
