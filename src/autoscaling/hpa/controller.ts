@@ -192,6 +192,9 @@ export class HpaController implements Controller {
     }
     try {
       this.reconcile(hpa, key, ns, name);
+    } catch (e) {
+      // A bug must not stop the simulated cluster: log it like utilruntime.HandleError and retry.
+      this.log.error(`"Unhandled Error" err=${JSON.stringify(e instanceof Error ? e.message : String(e))}`);
     } finally {
       this.queue.add(key, this.syncPeriodMs);
     }
