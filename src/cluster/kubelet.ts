@@ -130,6 +130,7 @@ export class Kubelet implements Controller {
   private nodeMemAllocatable = new Map<string, number>();
   private nodeImages = new Map<string, Set<string>>();
   private usedIPs = new Set<string>();
+  private ipCursor = 0;
   private unsubscribe: Array<() => void> = [];
   private timers = new Set<TimerHandle>();
   private pressureCheck = new Set<string>();
@@ -785,7 +786,10 @@ export class Kubelet implements Controller {
     return s;
   }
 
-  /** A secondary IP of the node's subnet (VPC CNI), unique in the cluster. */
+  /**
+   * A secondary IP of the node's subnet (VPC CNI), unique in the cluster. A few random draws in the
+   * node's subnet; when that is crowded (IP exhaustion is not modelled) a cursor over the rest of the VPC.
+   */
   private allocateIP(nodeName: string): string {
     const nodeIP = this.nodeIPs.get(nodeName);
     if (!nodeIP) return "";
@@ -793,7 +797,7 @@ export class Kubelet implements Controller {
     const block = a === 192 ? 32 : a === 10 ? 16 : 1;
     const base = c - (c % block);
     const hosts = block * 256;
-    for (let tries = 0; tries < 64; tries++) {
+    for (let tries = 0; tries < 8; tries++) {
       const off = 4 + this.rng.int(hosts - 5);
       const ip = `${a}.${b}.${base + (off >> 8)}.${off & 255}`;
       if (!this.usedIPs.has(ip)) {
@@ -801,8 +805,12 @@ export class Kubelet implements Controller {
         return ip;
       }
     }
-    for (let off = 4; off < hosts - 1; off++) {
-      const ip = `${a}.${b}.${base + (off >> 8)}.${off & 255}`;
+    // Overflow: walk the VPC (a.b.0.0/16 for 192.168, 10.0.0.0/8 otherwise) from a cursor.
+    const span = a === 10 ? 1 << 24 : 1 << 16;
+    for (let i = 0; i < span; i++) {
+      const off = (this.ipCursor = (this.ipCursor + 1) % span);
+      if ((off & 255) < 4 || (off & 255) === 255) continue;
+      const ip = a === 10 ? `10.${off >>> 16}.${(off >> 8) & 255}.${off & 255}` : `${a}.${b}.${off >> 8}.${off & 255}`;
       if (!this.usedIPs.has(ip)) {
         this.usedIPs.add(ip);
         return ip;
