@@ -140,7 +140,7 @@ describe("Pod", () => {
   it("priority class admission", () => {
     const s = newStore();
     expect(errorOf(() => s.create(pod("p", { priorityClassName: "high" }))).message).toBe('pods "p" is forbidden: no PriorityClass with name high was found');
-    s.create({ apiVersion: "scheduling.k8s.io/v1", kind: "PriorityClass", metadata: { name: "high" }, value: 1000 } as KubeObject);
+    s.create<KubeObject>({ apiVersion: "scheduling.k8s.io/v1", kind: "PriorityClass", metadata: { name: "high" }, value: 1000 } as KubeObject);
     expect(s.create(pod("p", { priorityClassName: "high" })).spec.priority).toBe(1000);
     expect(s.create(pod("q", { priorityClassName: "system-node-critical" })).spec.priority).toBe(2000001000);
   });
@@ -194,7 +194,7 @@ describe("Pod", () => {
 
   it("LimitRanger fills container defaults and annotates", () => {
     const s = newStore();
-    s.create({
+    s.create<KubeObject>({
       apiVersion: "v1",
       kind: "LimitRange",
       metadata: { name: "lr" },
@@ -209,20 +209,20 @@ describe("Pod", () => {
 describe("Service", () => {
   it("defaults ports and allocates cluster IPs in 10.100.0.0/16 deterministically", () => {
     const s = newStore();
-    const k = s.create({ apiVersion: "v1", kind: "Service", metadata: { name: "kubernetes" }, spec: { ports: [{ name: "https", port: 443, targetPort: 443 }] } });
+    const k = s.create<KubeObject>({ apiVersion: "v1", kind: "Service", metadata: { name: "kubernetes" }, spec: { ports: [{ name: "https", port: 443, targetPort: 443 }] } });
     expect(k.spec.clusterIP).toBe("10.100.0.1");
-    const svc = s.create({ apiVersion: "v1", kind: "Service", metadata: { name: "php-apache" }, spec: { selector: { run: "php-apache" }, ports: [{ port: 80 }] } });
+    const svc = s.create<KubeObject>({ apiVersion: "v1", kind: "Service", metadata: { name: "php-apache" }, spec: { selector: { run: "php-apache" }, ports: [{ port: 80 }] } });
     expect(svc.spec).toMatchObject({ type: "ClusterIP", sessionAffinity: "None", ipFamilies: ["IPv4"], ipFamilyPolicy: "SingleStack", internalTrafficPolicy: "Cluster" });
     expect(svc.spec.ports[0]).toEqual({ port: 80, protocol: "TCP", targetPort: 80 });
     expect(svc.spec.clusterIP).toMatch(/^10\.100\.\d+\.\d+$/);
     expect(svc.spec.clusterIPs).toEqual([svc.spec.clusterIP]);
-    const again = newStore().create({ apiVersion: "v1", kind: "Service", metadata: { name: "php-apache" }, spec: { ports: [{ port: 80 }] } });
+    const again = newStore().create<KubeObject>({ apiVersion: "v1", kind: "Service", metadata: { name: "php-apache" }, spec: { ports: [{ port: 80 }] } });
     expect(again.spec.clusterIP).toBe(svc.spec.clusterIP);
   });
 
   it("clusterIP may not change; omitted clusterIP is kept", () => {
     const s = newStore();
-    const svc = s.create({ apiVersion: "v1", kind: "Service", metadata: { name: "web" }, spec: { ports: [{ port: 80 }] } });
+    const svc = s.create<KubeObject>({ apiVersion: "v1", kind: "Service", metadata: { name: "web" }, spec: { ports: [{ port: 80 }] } });
     const kept = s.update({ ...svc, spec: { ports: [{ port: 81 }] } });
     expect(kept.spec.clusterIP).toBe(svc.spec.clusterIP);
     const e = errorOf(() => s.update({ ...kept, spec: { ...kept.spec, clusterIP: "10.100.9.9", clusterIPs: ["10.100.9.9"] } }));
@@ -230,7 +230,7 @@ describe("Service", () => {
   });
 
   it("names are DNS-1035 labels; bad type", () => {
-    const e = errorOf(() => newStore().create({ apiVersion: "v1", kind: "Service", metadata: { name: "1web" }, spec: { type: "Foo", ports: [{ port: 80 }] } }));
+    const e = errorOf(() => newStore().create<KubeObject>({ apiVersion: "v1", kind: "Service", metadata: { name: "1web" }, spec: { type: "Foo", ports: [{ port: 80 }] } }));
     expect(e.message).toContain('metadata.name: Invalid value: "1web": a DNS-1035 label must consist');
     expect(e.message).toContain('spec.type: Unsupported value: "Foo": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"');
   });
@@ -240,24 +240,24 @@ describe("workloads", () => {
   const tpl = { metadata: { labels: { app: "a" } }, spec: { containers: [container()] } };
   it("ReplicaSet, StatefulSet, DaemonSet, Job defaults", () => {
     const s = newStore();
-    const rs = s.create({ apiVersion: "apps/v1", kind: "ReplicaSet", metadata: { name: "rs" }, spec: { selector: { matchLabels: { app: "a" } }, template: structuredClone(tpl) } });
+    const rs = s.create<KubeObject>({ apiVersion: "apps/v1", kind: "ReplicaSet", metadata: { name: "rs" }, spec: { selector: { matchLabels: { app: "a" } }, template: structuredClone(tpl) } });
     expect(rs.spec.replicas).toBe(1);
-    const sts = s.create({ apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "sts" }, spec: { selector: { matchLabels: { app: "a" } }, template: structuredClone(tpl) } });
+    const sts = s.create<KubeObject>({ apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "sts" }, spec: { selector: { matchLabels: { app: "a" } }, template: structuredClone(tpl) } });
     expect(sts.spec).toMatchObject({ replicas: 1, podManagementPolicy: "OrderedReady", updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 0 } } });
-    const ds = s.create({ apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "ds" }, spec: { selector: { matchLabels: { app: "a" } }, template: structuredClone(tpl) } });
+    const ds = s.create<KubeObject>({ apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "ds" }, spec: { selector: { matchLabels: { app: "a" } }, template: structuredClone(tpl) } });
     expect(ds.spec.updateStrategy).toEqual({ type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } });
     const jt = structuredClone(tpl);
     (jt.spec as any).restartPolicy = "Never";
-    const job = s.create({ apiVersion: "batch/v1", kind: "Job", metadata: { name: "j" }, spec: { template: jt } });
+    const job = s.create<KubeObject>({ apiVersion: "batch/v1", kind: "Job", metadata: { name: "j" }, spec: { template: jt } });
     expect(job.spec).toMatchObject({ completions: 1, parallelism: 1, backoffLimit: 6, completionMode: "NonIndexed", suspend: false });
     expect(job.metadata.labels).toEqual({ app: "a" });
   });
 
   it("Job template must not restart Always; StatefulSet spec allow-list on update", () => {
     const s = newStore();
-    const e = errorOf(() => s.create({ apiVersion: "batch/v1", kind: "Job", metadata: { name: "j" }, spec: { template: structuredClone(tpl) } }));
+    const e = errorOf(() => s.create<KubeObject>({ apiVersion: "batch/v1", kind: "Job", metadata: { name: "j" }, spec: { template: structuredClone(tpl) } }));
     expect(e.message).toBe('Job.batch "j" is invalid: spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"');
-    const sts = s.create({ apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "sts" }, spec: { serviceName: "x", selector: { matchLabels: { app: "a" } }, template: structuredClone(tpl) } });
+    const sts = s.create<KubeObject>({ apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "sts" }, spec: { serviceName: "x", selector: { matchLabels: { app: "a" } }, template: structuredClone(tpl) } });
     const e2 = errorOf(() => s.update({ ...sts, spec: { ...sts.spec, serviceName: "y" } }));
     expect(e2.message).toBe(
       "StatefulSet.apps \"sts\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
@@ -266,7 +266,7 @@ describe("workloads", () => {
   });
 
   it("DaemonSet empty selector", () => {
-    const e = errorOf(() => newStore().create({ apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "ds" }, spec: { selector: {}, template: structuredClone(tpl) } }));
+    const e = errorOf(() => newStore().create<KubeObject>({ apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "ds" }, spec: { selector: {}, template: structuredClone(tpl) } }));
     expect(e.message).toBe(
       'DaemonSet.apps "ds" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for daemonset',
     );
@@ -276,34 +276,34 @@ describe("workloads", () => {
 describe("other kinds", () => {
   it("Namespace, ConfigMap, Secret, ServiceAccount, Node, Event, PDB, PriorityClass", () => {
     const s = newStore();
-    const ns = s.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "team-a" } });
+    const ns = s.create<KubeObject>({ apiVersion: "v1", kind: "Namespace", metadata: { name: "team-a" } });
     expect(ns.metadata.labels).toEqual({ "kubernetes.io/metadata.name": "team-a" });
     expect(ns.status).toEqual({ phase: "Active" });
-    expect(errorOf(() => s.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "Team.A" } })).message).toContain(
+    expect(errorOf(() => s.create<KubeObject>({ apiVersion: "v1", kind: "Namespace", metadata: { name: "Team.A" } })).message).toContain(
       'Namespace "Team.A" is invalid: metadata.name: Invalid value: "Team.A": a lowercase RFC 1123 label must consist',
     );
-    expect(errorOf(() => s.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data: { "a b": "x" } } as KubeObject)).message).toBe(
+    expect(errorOf(() => s.create<KubeObject>({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data: { "a b": "x" } } as KubeObject)).message).toBe(
       `ConfigMap "c" is invalid: data[a b]: Invalid value: "a b": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')`,
     );
-    const sec = s.create({ apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, stringData: { pw: "hi" } } as KubeObject);
+    const sec = s.create<KubeObject>({ apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, stringData: { pw: "hi" } } as KubeObject);
     expect(sec).toMatchObject({ type: "Opaque", data: { pw: "aGk=" } });
     expect(sec.stringData).toBeUndefined();
-    expect(errorOf(() => s.create({ apiVersion: "v1", kind: "Secret", metadata: { name: "t" }, type: "kubernetes.io/tls", data: {} } as KubeObject)).message).toBe(
+    expect(errorOf(() => s.create<KubeObject>({ apiVersion: "v1", kind: "Secret", metadata: { name: "t" }, type: "kubernetes.io/tls", data: {} } as KubeObject)).message).toBe(
       'Secret "t" is invalid: [data[tls.crt]: Required value, data[tls.key]: Required value]',
     );
-    s.create({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default" } });
-    expect(errorOf(() => s.create({ apiVersion: "v1", kind: "Node", metadata: { name: "n1" }, spec: { taints: [{ key: "k", effect: "Bad" }] } })).message).toBe(
+    s.create<KubeObject>({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default" } });
+    expect(errorOf(() => s.create<KubeObject>({ apiVersion: "v1", kind: "Node", metadata: { name: "n1" }, spec: { taints: [{ key: "k", effect: "Bad" }] } })).message).toBe(
       'Node "n1" is invalid: spec.taints[0].effect: Unsupported value: "Bad": supported values: "NoSchedule", "PreferNoSchedule", "NoExecute"',
     );
     const ev = { apiVersion: "v1", kind: "Event", metadata: { name: "e1" }, involvedObject: { kind: "Pod", namespace: "other", name: "p" } } as KubeObject;
     expect(errorOf(() => s.create(ev)).message).toBe('Event "e1" is invalid: involvedObject.namespace: Invalid value: "other": does not match event.namespace');
-    expect(errorOf(() => s.create({ apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name: "pdb" }, spec: { minAvailable: "120%", selector: { matchLabels: { a: "b" } } } })).message).toBe(
+    expect(errorOf(() => s.create<KubeObject>({ apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name: "pdb" }, spec: { minAvailable: "120%", selector: { matchLabels: { a: "b" } } } })).message).toBe(
       'PodDisruptionBudget.policy "pdb" is invalid: spec.minAvailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"120%"}: must not be greater than 100%',
     );
-    s.create({ apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name: "ok" }, spec: { maxUnavailable: 1, selector: { matchLabels: { a: "b" } } } });
-    const pc = s.create({ apiVersion: "scheduling.k8s.io/v1", kind: "PriorityClass", metadata: { name: "low" }, value: 10 } as KubeObject);
+    s.create<KubeObject>({ apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name: "ok" }, spec: { maxUnavailable: 1, selector: { matchLabels: { a: "b" } } } });
+    const pc = s.create<KubeObject>({ apiVersion: "scheduling.k8s.io/v1", kind: "PriorityClass", metadata: { name: "low" }, value: 10 } as KubeObject);
     expect((pc as any).preemptionPolicy).toBe("PreemptLowerPriority");
-    expect(errorOf(() => s.create({ apiVersion: "scheduling.k8s.io/v1", kind: "PriorityClass", metadata: { name: "huge" }, value: 2000000000 } as KubeObject)).message).toBe(
+    expect(errorOf(() => s.create<KubeObject>({ apiVersion: "scheduling.k8s.io/v1", kind: "PriorityClass", metadata: { name: "huge" }, value: 2000000000 } as KubeObject)).message).toBe(
       'PriorityClass.scheduling.k8s.io "huge" is invalid: value: Forbidden: maximum allowed value of a user defined priority is 1000000000',
     );
   });
