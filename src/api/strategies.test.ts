@@ -223,7 +223,7 @@ describe("Service", () => {
   it("clusterIP may not change; omitted clusterIP is kept", () => {
     const s = newStore();
     const svc = s.create<KubeObject>({ apiVersion: "v1", kind: "Service", metadata: { name: "web" }, spec: { ports: [{ port: 80 }] } });
-    const kept = s.update({ ...svc, spec: { ports: [{ port: 81 }] } });
+    const kept = s.update<KubeObject>({ ...svc, spec: { ports: [{ port: 81 }] } });
     expect(kept.spec.clusterIP).toBe(svc.spec.clusterIP);
     const e = errorOf(() => s.update({ ...kept, spec: { ...kept.spec, clusterIP: "10.100.9.9", clusterIPs: ["10.100.9.9"] } }));
     expect(e.message).toBe('Service "web" is invalid: spec.clusterIPs[0]: Invalid value: []string{"10.100.9.9"}: may not change once set');
