@@ -8,7 +8,7 @@ import { runCommand } from "./run.js";
 const USAGE = `scalelab — the EKS autoscaling stack on a simulated cluster, on virtual time
 
 Usage:
-  scalelab run FILE [--output text|json] [--seed N] [--until DURATION] [--speed N] [--logs] [--quiet-pods]
+  scalelab run FILE [--output text|json] [--seed N] [--until DURATION] [--speed N] [--logs] [--quiet-pods] [-A]
 
 Commands:
   run     Run a scenario file (a Scenario document plus Kubernetes manifests) and print what happens.
@@ -21,6 +21,7 @@ Options for run:
       --speed    0 = as fast as possible (default); 1 = real time; 60 = a minute per second
       --logs     include controller logs (type "log" records / log lines)
       --quiet-pods  omit per-pod records
+  -A, --all-namespaces  text output: include kube-system's events and pods
   -h, --help     this help
 `;
 
@@ -43,6 +44,7 @@ export async function main(argv: string[]): Promise<number> {
           speed: { type: "string", default: "0" },
           logs: { type: "boolean", default: false },
           "quiet-pods": { type: "boolean", default: false },
+          "all-namespaces": { type: "boolean", short: "A", default: false },
           help: { type: "boolean", short: "h", default: false },
         },
       });
@@ -65,6 +67,7 @@ export async function main(argv: string[]): Promise<number> {
       speed: parsed.values.speed as string,
       logs: parsed.values.logs as boolean,
       quietPods: parsed.values["quiet-pods"] as boolean,
+      allNamespaces: parsed.values["all-namespaces"] as boolean,
     });
   }
   process.stderr.write(`error: unknown command "${cmd}"\n${USAGE}`);

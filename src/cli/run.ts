@@ -13,6 +13,7 @@ export interface RunOptions {
   speed: string;
   logs: boolean;
   quietPods: boolean;
+  allNamespaces?: boolean;
 }
 
 export async function runCommand(file: string, opts: RunOptions): Promise<number> {
@@ -62,7 +63,7 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
   if (opts.output === "json") {
     write = (r) => out.write(JSON.stringify(r) + "\n");
   } else {
-    printer = new TextPrinter(sim, (s) => out.write(s));
+    printer = new TextPrinter(sim, (s) => out.write(s), opts.allNamespaces === true);
     write = (r) => printer!.record(r);
   }
   sim.recorder.on(write);

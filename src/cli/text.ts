@@ -21,10 +21,13 @@ export class TextPrinter {
   constructor(
     private readonly sim: Simulation,
     private readonly out: (s: string) => void,
+    /** Show kube-system's own events and pods too (like kubectl -A); off by default, as the lab view is. */
+    private readonly allNamespaces = false,
   ) {}
 
   record(r: OutputRecord): void {
     const at = `[${clockLabel(r.t)}]`;
+    if (!this.allNamespaces && (r.namespace === "kube-system" || String(r.object ?? "").includes("/kube-system/"))) return;
     switch (r.type) {
       case "hpa": {
         if (r.deleted) {
@@ -81,7 +84,7 @@ export class TextPrinter {
     const counts = new Map<string, number>();
     let total = 0;
     for (const p of this.sim.store.list("Pod")) {
-      if (p.metadata.namespace === "kube-system") continue;
+      if (!this.allNamespaces && p.metadata.namespace === "kube-system") continue;
       const phase = p.metadata.deletionTimestamp ? "Terminating" : (p.status?.phase ?? "Pending");
       counts.set(phase, (counts.get(phase) ?? 0) + 1);
       total++;
