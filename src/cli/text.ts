@@ -112,11 +112,10 @@ export function formatSummary(r: OutputRecord): string {
   }
   lines.push(`node-hours ${r.nodeHours}  cost $${Number(r.costUSD).toFixed(4)}`);
   lines.push(`pending-pod seconds ${r.pendingPodSeconds} (peak ${r.peakPendingPods} pending)`);
-  const load = (r.load ?? {}) as Record<string, any>;
-  for (const [name, s] of Object.entries(load)) {
-    if (!s) continue;
+  const load = (Array.isArray(r.load) ? r.load : []) as Array<Record<string, any>>;
+  for (const s of load) {
     lines.push(
-      `load ${name}: ${s.requests ?? "?"} requests, ${s.failed ?? 0} failed, latency p50 ${fmtMs(s.latencyP50Ms)} p95 ${fmtMs(s.latencyP95Ms)}`,
+      `load ${s.name} → service/${s.service}: ${Math.round(s.requests ?? 0)} requests, ${Math.round(s.failed ?? 0)} failed, latency p50 ${fmtMs(s.latencyP50Ms)} p95 ${fmtMs(s.latencyP95Ms)}`,
     );
   }
   const ev = (r.events ?? {}) as Record<string, number>;

@@ -242,8 +242,14 @@ export class TrafficController implements Controller {
     this.deactivate(this.gen(name));
   }
 
-  setLoad(name: string, change: { clients?: number; rps?: number }): void {
+  setLoad(name: string, change: { clients?: number; rps?: number; thinkTimeMs?: number }): void {
     const g = this.gen(name);
+    if (change.thinkTimeMs !== undefined) {
+      if (!g.spec.closedLoop) throw new Error(`load generator "${name}" is an open loop: set rps, not thinkTime`);
+      if (!(change.thinkTimeMs >= 0)) throw new Error(`load generator "${name}": thinkTime must be >= 0`);
+      // Specs are shared with the scenario: replace, never mutate.
+      g.spec = { ...g.spec, closedLoop: { ...g.spec.closedLoop, thinkTimeMs: change.thinkTimeMs } };
+    }
     if (change.clients !== undefined) {
       if (!g.spec.closedLoop) throw new Error(`load generator "${name}" is an open loop: set rps, not clients`);
       if (!(change.clients >= 0)) throw new Error(`load generator "${name}": clients must be >= 0`);

@@ -173,7 +173,7 @@ export class Simulation {
           if (action.type === "startLoad") traffic.startLoad(action.name);
           else if (action.type === "stopLoad") traffic.stopLoad(action.name);
           else traffic.setLoad(action.name, { clients: action.clients, rps: action.rps, thinkTimeMs: action.thinkTimeMs });
-          this.recorder.emit({ type: "action", source: action.source, result: `load ${action.name} ${action.type.replace("Load", "ed").replace("stoped", "stopped")}` });
+          this.recorder.emit({ type: "action", source: action.source, result: `load ${action.name} ${action.type === "startLoad" ? "started" : action.type === "stopLoad" ? "stopped" : "changed"}` });
           break;
         }
       }
