@@ -1,7 +1,7 @@
 /** `scalelab run FILE`: load, simulate, print the lab view or JSON lines, then the summary. */
 import { isApiError } from "../api/errors.js";
 import { parseDuration } from "../core/duration.js";
-import { loadScenarioFile, ScenarioError } from "../scenario/loader.js";
+import { describeSource, loadScenarioFile, ScenarioError } from "../scenario/loader.js";
 import { Simulation, SimulationInputError } from "../sim/simulation.js";
 import type { OutputRecord } from "../report/recorder.js";
 import { TextPrinter } from "./text.js";
@@ -74,7 +74,7 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
     sim.start();
   } catch (e) {
     if (e instanceof SimulationInputError) {
-      process.stderr.write(`error: ${e.source}: ${isApiError(e.cause) ? e.cause.message : (e.cause as Error)?.message ?? String(e.cause)}\n`);
+      process.stderr.write(`error: ${describeInputError(e)}\n`);
       return 1;
     }
     throw e;
@@ -106,6 +106,13 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
   }
   write(summary);
   return 0;
+}
+
+/** `file: document N, line L: <kube-apiserver message>`, the line being that of the first bad field. */
+export function describeInputError(e: SimulationInputError): string {
+  const field = isApiError(e.cause) ? e.cause.status.details?.causes?.[0]?.field : undefined;
+  const where = describeSource(e.source, field ?? "");
+  return `${where}: ${isApiError(e.cause) ? e.cause.message : ((e.cause as Error)?.message ?? String(e.cause))}`;
 }
 
 class Progress {

@@ -136,6 +136,10 @@ export function loadScenarioText(text: string, file: string, opts: LoadOptions =
     scenarioDoc = i + 1;
   });
 
+  if (!scenarioDoc && values.every((v) => v === undefined || v === null)) {
+    // As `kubectl apply -f empty.yaml` says it.
+    throw new ScenarioError(file, 0, 0, "", "no objects passed to run: the file has no Scenario document and no manifests");
+  }
   const defaultName = basename(file, extname(file)) || "scenario";
   const parsed = scenarioDoc
     ? parseScenarioDoc(new DocContext(sf, scenarioDoc), values[scenarioDoc - 1], defaultName)
