@@ -68,7 +68,8 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
   }
   sim.recorder.on(write);
 
-  const progress = process.stderr.isTTY && opts.output === "json" ? new Progress(until) : undefined;
+  // On a terminal the text view is the progress; otherwise (json, or stdout redirected) draw a bar on stderr.
+  const progress = process.stderr.isTTY && (opts.output === "json" || !process.stdout.isTTY) ? new Progress(until) : undefined;
   const wallStart = process.hrtime.bigint();
   try {
     sim.start();

@@ -68,10 +68,10 @@ export class TextPrinter {
         this.out(`${at} ${r.component}: ${r.message}${r.fields ? " " + JSON.stringify(r.fields) : ""}\n`);
         break;
       case "action":
-        this.out(`${at} $ ${r.source}\n${" ".repeat(at.length)} ${r.result}\n`);
+        this.out(`${at} $ ${commandOf(String(r.source))}\n${" ".repeat(at.length)} ${r.result}\n`);
         break;
       case "error":
-        this.out(`${at} $ ${r.source}\n${" ".repeat(at.length)} ${r.message}\n`);
+        this.out(`${at} $ ${commandOf(String(r.source))}\n${" ".repeat(at.length)} ${r.message}\n`);
         break;
       case "summary":
         this.out(formatSummary(r));
@@ -94,6 +94,12 @@ export class TextPrinter {
       .map((p) => `${p} ${counts.get(p)}`);
     return `pods: ${total}${parts.length ? ` (${parts.join(", ")})` : ""}`;
   }
+}
+
+/** The command part of a timeline source (`file: document 1, line 24: spec.timeline[0] at 1m: kubectl …`). */
+function commandOf(source: string): string {
+  const m = /spec\.timeline\[\d+\] at [^:]+: (.*)$/s.exec(source);
+  return m ? m[1]! : source;
 }
 
 function pad(s: string, n: number): string {

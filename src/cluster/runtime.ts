@@ -45,15 +45,21 @@ export class ContainerRuntime {
   private listeners = new Set<RuntimeListener>();
   private memoryListeners = new Set<MemoryListener>();
   private nodeMemory = new Map<string, number>();
+  /** Per node: running Σ capped demand, contention state (see `rebalance`). */
+  private nodeCpu = new Map<string, NodeCpuState>();
 
   /** Declare a node's CPU capacity (millicores) for contention. */
   setNodeCpu(nodeName: string, milli: number): void {
     this.nodeCpuMilli.set(nodeName, milli);
+    const st = this.nodeCpu.get(nodeName);
+    if (st) st.fresh = false; // the next change re-derives the contention state with the new capacity
   }
 
   removeNode(nodeName: string): void {
     this.nodeCpuMilli.delete(nodeName);
     this.nodeMemory.delete(nodeName);
+    const st = this.nodeCpu.get(nodeName);
+    if (st) st.fresh = false;
   }
 
   start(
@@ -77,7 +83,7 @@ export class ContainerRuntime {
     if (!set) this.byNode.set(c.nodeName, (set = new Set()));
     set.add(rc);
     if (rc.memoryBytes) this.nodeMemory.set(rc.nodeName, (this.nodeMemory.get(rc.nodeName) ?? 0) + rc.memoryBytes);
-    this.rebalance(c.nodeName, now);
+    this.rebalance(c.nodeName, now, rc, 0, cappedOf(rc), true);
     for (const l of this.listeners) l("started", rc);
     return rc;
   }
@@ -91,7 +97,7 @@ export class ContainerRuntime {
     if (list.length === 0) this.byPod.delete(podKey);
     this.byNode.get(rc!.nodeName)?.delete(rc!);
     if (rc!.memoryBytes) this.nodeMemory.set(rc!.nodeName, (this.nodeMemory.get(rc!.nodeName) ?? 0) - rc!.memoryBytes);
-    this.rebalance(rc!.nodeName, now);
+    this.rebalance(rc!.nodeName, now, undefined, cappedOf(rc!), 0, true);
     for (const l of this.listeners) l("stopped", rc!);
   }
 
@@ -119,8 +125,9 @@ export class ContainerRuntime {
   setCpuDemand(podKey: string, name: string, milli: number, now: number): void {
     const c = this.container(podKey, name);
     if (!c || c.cpuDemandMilli === milli) return;
+    const before = cappedOf(c);
     c.cpuDemandMilli = milli;
-    this.rebalance(c.nodeName, now);
+    this.rebalance(c.nodeName, now, c, before, cappedOf(c), false);
   }
 
   setMemory(podKey: string, name: string, bytes: number): void {
@@ -153,32 +160,84 @@ export class ContainerRuntime {
     return c.cpuCumNanos + c.cpuUsedMilli * (now - c.cpuSince) * 1000; // milli × ms = 1e-6 core·s = 1e3 ns
   }
 
-  /** Recompute used CPU for a node after any demand/limit/membership change. */
-  private rebalance(nodeName: string, now: number): void {
+  /**
+   * Recompute used CPU for a node after one container's demand or the node's membership changed.
+   * Used CPU is min(demand, limit) when the node's containers want no more than its CPU, else
+   * min(capped, cap × share / Σ shares) with share = max(request, 2) — so outside a switch between
+   * the two regimes (or a share change while contended) only the changed container moves. The
+   * node keeps Σ capped demand incrementally; near the capacity boundary, on a regime switch and
+   * every RESUM_EVERY changes it is re-summed exactly, so the regime decision is the full pass's.
+   */
+  private rebalance(nodeName: string, now: number, changed: RuntimeContainer | undefined, before: number, after: number, membership: boolean): void {
     const set = this.byNode.get(nodeName);
     if (!set) return;
-    let total = 0;
-    for (const c of set) {
-      const capped = c.cpuLimitMilli !== undefined ? Math.min(c.cpuDemandMilli, c.cpuLimitMilli) : c.cpuDemandMilli;
-      total += capped;
-    }
+    let st = this.nodeCpu.get(nodeName);
+    if (!st) this.nodeCpu.set(nodeName, (st = { total: 0, contended: false, fresh: false, ops: 0 }));
     const cap = this.nodeCpuMilli.get(nodeName);
-    let scale = 1;
-    let shares = 0;
-    if (cap !== undefined && total > cap) {
-      for (const c of set) shares += Math.max(c.cpuRequestMilli, 2);
-      scale = 0; // contention: share by requests below
-    }
-    for (const c of set) {
-      const capped = c.cpuLimitMilli !== undefined ? Math.min(c.cpuDemandMilli, c.cpuLimitMilli) : c.cpuDemandMilli;
-      const used = scale === 1 ? capped : Math.min(capped, (cap! * Math.max(c.cpuRequestMilli, 2)) / shares);
-      if (used !== c.cpuUsedMilli) {
-        c.cpuCumNanos = this.cpuCumulativeNanos(c, now);
-        c.cpuSince = now;
-        c.cpuUsedMilli = used;
+    if (st.fresh && cap !== undefined && st.ops < RESUM_EVERY) {
+      const total = st.total - before + after;
+      if (Math.abs(total - cap) > BOUNDARY_EPS) {
+        const contended = total > cap;
+        if (contended === st.contended && !(contended && membership)) {
+          st.total = total;
+          st.ops++;
+          if (changed) this.setUsed(changed, contended ? Math.min(after, (cap * share(changed)) / st.shares) : after, now);
+          return;
+        }
       }
     }
+    this.fullPass(set, st, cap, now);
   }
+
+  private fullPass(set: Set<RuntimeContainer>, st: NodeCpuState, cap: number | undefined, now: number): void {
+    let total = 0;
+    for (const c of set) total += cappedOf(c);
+    let shares = 0;
+    const contended = cap !== undefined && total > cap;
+    if (contended) for (const c of set) shares += share(c);
+    for (const c of set) {
+      const capped = cappedOf(c);
+      this.setUsed(c, contended ? Math.min(capped, (cap! * share(c)) / shares) : capped, now);
+    }
+    st.total = total;
+    st.shares = shares;
+    st.contended = contended;
+    st.fresh = cap !== undefined;
+    st.ops = 0;
+  }
+
+  private setUsed(c: RuntimeContainer, used: number, now: number): void {
+    if (used !== c.cpuUsedMilli) {
+      c.cpuCumNanos = this.cpuCumulativeNanos(c, now);
+      c.cpuSince = now;
+      c.cpuUsedMilli = used;
+    }
+  }
+}
+
+interface NodeCpuState {
+  /** Σ capped demand of the node's containers (incremental since the last full pass). */
+  total: number;
+  /** Σ shares, valid while contended. */
+  shares?: number;
+  contended: boolean;
+  /** False until a full pass with a known capacity (and again after a capacity change). */
+  fresh: boolean;
+  /** Incremental updates since the last exact re-sum. */
+  ops: number;
+}
+
+/** Incremental sums are re-summed exactly this often (bounds floating-point drift). */
+const RESUM_EVERY = 256;
+/** Within this many millicores of the capacity the regime is decided on an exact sum. */
+const BOUNDARY_EPS = 1e-3;
+
+function cappedOf(c: RuntimeContainer): number {
+  return c.cpuLimitMilli !== undefined ? Math.min(c.cpuDemandMilli, c.cpuLimitMilli) : c.cpuDemandMilli;
+}
+
+function share(c: RuntimeContainer): number {
+  return Math.max(c.cpuRequestMilli, 2);
 }
 
 const EMPTY: ReadonlySet<RuntimeContainer> = new Set();
