@@ -172,7 +172,7 @@ export class ContainerRuntime {
     const set = this.byNode.get(nodeName);
     if (!set) return;
     let st = this.nodeCpu.get(nodeName);
-    if (!st) this.nodeCpu.set(nodeName, (st = { total: 0, contended: false, fresh: false, ops: 0 }));
+    if (!st) this.nodeCpu.set(nodeName, (st = { total: 0, shares: 0, contended: false, fresh: false, ops: 0 }));
     const cap = this.nodeCpuMilli.get(nodeName);
     if (st.fresh && cap !== undefined && st.ops < RESUM_EVERY) {
       const total = st.total - before + after;
@@ -219,7 +219,7 @@ interface NodeCpuState {
   /** Σ capped demand of the node's containers (incremental since the last full pass). */
   total: number;
   /** Σ shares, valid while contended. */
-  shares?: number;
+  shares: number;
   contended: boolean;
   /** False until a full pass with a known capacity (and again after a capacity change). */
   fresh: boolean;
