@@ -103,6 +103,15 @@ interface Gen {
   servedIntegral: number;
   minRps: number;
   maxRps: number;
+  // incremental recompute
+  /** Position in the solve order (open loops first, then closed loops; scenario order within). */
+  order: number;
+  /** Needs solving at the next recompute. */
+  dirty: boolean;
+  /** Per endpoint pod: the request load this generator put on it at its last solve. */
+  contrib: Map<string, PodDemand>;
+  /** Virtual ms of the profile breakpoint this generator waits for (Infinity: none). */
+  nextAt: number;
 }
 
 interface SvcState {
@@ -157,11 +166,17 @@ export class TrafficController implements Controller {
   /** namespace → target services in it. */
   private servicesByNs = new Map<string, SvcState[]>();
   private podInfo = new Map<string, PodInfo>();
-  /** podKey → request load applied now. */
+  /** podKey → request load applied now (Σ of the generators' contributions, in solve order). */
   private applied = new Map<string, PodDemand>();
+  /** Generators in solve order. */
+  private ordered: Gen[] = [];
+  private gensBySvc = new Map<string, Gen[]>();
+  /** podKey → generators contributing load to it, in solve order. */
+  private podGens = new Map<string, Gen[]>();
   private dirty = false;
   private lastAcc = 0;
-  private profileTimer: TimerHandle | undefined;
+  /** Profile breakpoint time → generators waiting for it (one clock timer per distinct time). */
+  private profileDue = new Map<number, { timer: TimerHandle; gens: Set<Gen> }>();
   private timers: TimerHandle[] = [];
   private unsubscribe: Array<() => void> = [];
   private readonly stepMs: number;
@@ -196,7 +211,14 @@ export class TrafficController implements Controller {
         servedIntegral: 0,
         minRps: Infinity,
         maxRps: 0,
+        order: 0,
+        dirty: false,
+        contrib: new Map(),
+        nextAt: Infinity,
       });
+      let byS = this.gensBySvc.get(svcKey);
+      if (!byS) this.gensBySvc.set(svcKey, (byS = []));
+      byS.push(this.gens.get(spec.name)!);
       if (!this.services.has(svcKey)) {
         const st: SvcState = { namespace: spec.namespace, name: spec.service, selector: undefined, endpoints: new Set() };
         this.services.set(svcKey, st);
@@ -205,6 +227,9 @@ export class TrafficController implements Controller {
         list.push(st);
       }
     }
+    // Open loops first: their CPU is background for the closed loops.
+    this.ordered = [...this.gens.values()].sort((a, b) => (a.spec.closedLoop ? 1 : 0) - (b.spec.closedLoop ? 1 : 0));
+    this.ordered.forEach((g, i) => (g.order = i));
   }
 
   start(ctx: ControllerContext): void {
@@ -228,7 +253,8 @@ export class TrafficController implements Controller {
     for (const u of this.unsubscribe) u();
     this.unsubscribe = [];
     for (const t of this.timers) this.ctx.clock.cancel(t);
-    if (this.profileTimer) this.ctx.clock.cancel(this.profileTimer);
+    for (const d of this.profileDue.values()) this.ctx.clock.cancel(d.timer);
+    this.profileDue.clear();
   }
 
   // ---------------------------------------------------------------- service API
@@ -260,7 +286,7 @@ export class TrafficController implements Controller {
       if (!(change.rps >= 0)) throw new Error(`load generator "${name}": rps must be >= 0`);
       g.profile = { type: "constant", rps: change.rps };
     }
-    this.markDirty();
+    this.markDirty(g);
   }
 
   stats(): LoadStats[] {
@@ -320,14 +346,14 @@ export class TrafficController implements Controller {
     this.accumulate(this.ctx.clock.now());
     g.active = true;
     g.origin = at;
-    this.markDirty();
+    this.markDirty(g);
   }
 
   private deactivate(g: Gen): void {
     if (!g.active) return;
     this.accumulate(this.ctx.clock.now());
     g.active = false;
-    this.markDirty();
+    this.markDirty(g);
   }
 
   // ---------------------------------------------------------------- watches
@@ -352,7 +378,7 @@ export class TrafficController implements Controller {
     }
     if (!sameSet(next, st.endpoints)) {
       st.endpoints = next;
-      this.markDirty();
+      this.markService(st);
     }
   }
 
@@ -363,7 +389,12 @@ export class TrafficController implements Controller {
     if (ev.type === "DELETED") this.podInfo.delete(key);
     else {
       const cached = this.podInfo.get(key);
-      if (cached && (cached.uid !== p.metadata.uid || cached.spec !== p.spec)) this.podInfo.delete(key);
+      if (cached && (cached.uid !== p.metadata.uid || cached.spec !== p.spec)) {
+        this.podInfo.delete(key);
+        // The models changed: the generators loading this pod solve again.
+        const gs = this.podGens.get(key);
+        if (gs) for (const g of gs) this.markDirty(g);
+      }
     }
     const list = this.servicesByNs.get(ns);
     if (!list) return;
@@ -373,7 +404,7 @@ export class TrafficController implements Controller {
       if (member !== st.endpoints.has(key)) {
         if (member) st.endpoints.add(key);
         else st.endpoints.delete(key);
-        this.markDirty();
+        this.markService(st);
       }
     }
   }
@@ -444,13 +475,50 @@ export class TrafficController implements Controller {
 
   // ---------------------------------------------------------------- recompute
 
-  private markDirty(): void {
+  private markService(st: SvcState): void {
+    const gs = this.gensBySvc.get(`${st.namespace}/${st.name}`);
+    if (gs) for (const g of gs) this.markDirty(g);
+  }
+
+  private markDirty(g: Gen): void {
+    g.dirty = true;
     if (this.dirty) return;
     this.dirty = true;
     this.ctx.clock.after(0, () => {
       this.dirty = false;
       this.recompute();
     });
+  }
+
+  /** Wake `g` at its next profile breakpoint (one clock timer per distinct breakpoint time). */
+  private setNextAt(g: Gen, at: number): void {
+    if (g.nextAt === at) return;
+    if (g.nextAt < Infinity) {
+      const d = this.profileDue.get(g.nextAt);
+      if (d) {
+        d.gens.delete(g);
+        if (d.gens.size === 0) {
+          this.ctx.clock.cancel(d.timer);
+          this.profileDue.delete(g.nextAt);
+        }
+      }
+    }
+    g.nextAt = at;
+    if (at === Infinity) return;
+    let d = this.profileDue.get(at);
+    if (!d) {
+      const timer = this.ctx.clock.at(at, () => {
+        const due = this.profileDue.get(at);
+        this.profileDue.delete(at);
+        if (!due) return;
+        for (const x of due.gens) {
+          x.nextAt = Infinity;
+          this.markDirty(x);
+        }
+      });
+      this.profileDue.set(at, (d = { timer, gens: new Set() }));
+    }
+    d.gens.add(g);
   }
 
   /** Add the current rates × elapsed time to each generator's totals. */
@@ -476,20 +544,42 @@ export class TrafficController implements Controller {
     }
   }
 
+  /**
+   * Solve the dirty generators (and those sharing pods with a generator whose load changed earlier
+   * in the solve order), then push the changed per-pod totals into the runtime.
+   */
   private recompute(): void {
     const now = this.ctx.clock.now();
     this.accumulate(now);
-    const demand = new Map<string, PodDemand>();
+    const touched = new Set<string>();
+    for (const g of this.ordered) {
+      if (!g.dirty) continue;
+      g.dirty = false;
+      this.solve(g, now, touched);
+    }
+    this.apply(touched, now);
+  }
+
+  /** Background request load (cores) on a pod from the generators solved before `g`. */
+  private background(key: string, g: Gen): number {
+    const gs = this.podGens.get(key);
+    if (!gs) return 0;
+    let cores = 0;
+    for (const h of gs) {
+      if (h.order >= g.order) break;
+      cores += h.contrib.get(key)!.cores;
+    }
+    return cores;
+  }
+
+  private solve(g: Gen, now: number, touched: Set<string>): void {
+    const contrib = new Map<string, PodDemand>();
     let nextAt = Infinity;
-    // Open loops first: their CPU is background for the closed loops.
-    const ordered = [...this.gens.values()].sort((a, b) => (a.spec.closedLoop ? 1 : 0) - (b.spec.closedLoop ? 1 : 0));
-    for (const g of ordered) {
-      if (!g.active) {
-        g.offeredRps = g.servedRps = g.failedRps = 0;
-        g.components = [];
-        g.endpoints = 0;
-        continue;
-      }
+    if (!g.active) {
+      g.offeredRps = g.servedRps = g.failedRps = 0;
+      g.components = [];
+      g.endpoints = 0;
+    } else {
       const st = this.services.get(g.svcKey)!;
       const eps = [...st.endpoints].sort();
       g.endpoints = eps.length;
@@ -501,7 +591,7 @@ export class TrafficController implements Controller {
         if (!info || info.serving === undefined) continue;
         const m = info.models.get(info.serving)!;
         const limit = info.servingLimitMilli ?? this.nodeCpuMilli(info.nodeName);
-        const background = (demand.get(key)?.cores ?? 0) * 1000;
+        const background = this.background(key, g) * 1000;
         const capMilli = Math.max(1, limit - m.cpuMilli - background);
         const gk = `${capMilli}|${m.cpuSecondsPerRequest}|${m.maxCoresPerRequest}`;
         let e = groups.get(gk);
@@ -569,35 +659,79 @@ export class TrafficController implements Controller {
       for (let i = 0; i < entries.length; i++) {
         const l = loads[i]!;
         for (const key of entries[i]!.pods) {
-          let d = demand.get(key);
-          if (!d) demand.set(key, (d = { cores: 0, inFlight: 0 }));
+          let d = contrib.get(key);
+          if (!d) contrib.set(key, (d = { cores: 0, inFlight: 0 }));
           // Open loop: the offered work (the runtime throttles it at the limit); closed loop: what is served.
           d.cores += g.spec.openLoop ? l.arrivalRps * (entries[i]!.group.costCpuS ?? 0) : l.usageCores;
           d.inFlight += l.inFlight;
         }
       }
     }
-    this.apply(demand, now);
-    if (this.profileTimer) {
-      this.ctx.clock.cancel(this.profileTimer);
-      this.profileTimer = undefined;
+    this.setNextAt(g, nextAt);
+    // Swap in the new contribution; pods whose load from g changed get their totals re-summed, and
+    // generators after g on those pods see a new background, so they solve again in this pass.
+    const old = g.contrib;
+    g.contrib = contrib;
+    for (const [key, d] of contrib) {
+      const o = old.get(key);
+      if (o) {
+        old.delete(key);
+        if (o.cores === d.cores && o.inFlight === d.inFlight) continue;
+      } else this.addPodGen(key, g);
+      this.touch(key, g, touched);
     }
-    if (nextAt < Infinity) this.profileTimer = this.ctx.clock.at(nextAt, () => this.markDirty());
+    for (const key of old.keys()) {
+      this.removePodGen(key, g);
+      this.touch(key, g, touched);
+    }
   }
 
-  /** Push changed per-pod request load into the runtime. */
-  private apply(demand: Map<string, PodDemand>, now: number): void {
-    const rt = this.runtime;
-    const prev = this.applied;
-    this.applied = demand;
-    if (!rt) return;
-    for (const [key, d] of demand) {
-      const old = prev.get(key);
-      if (old && old.cores === d.cores && old.inFlight === d.inFlight) continue;
-      this.setPodDemand(rt, key, d, now);
+  private touch(key: string, g: Gen, touched: Set<string>): void {
+    touched.add(key);
+    const gs = this.podGens.get(key);
+    if (gs) for (const h of gs) if (h.order > g.order) h.dirty = true;
+  }
+
+  private addPodGen(key: string, g: Gen): void {
+    const gs = this.podGens.get(key);
+    if (!gs) {
+      this.podGens.set(key, [g]);
+      return;
     }
-    for (const key of prev.keys()) {
-      if (!demand.has(key)) this.setPodDemand(rt, key, { cores: 0, inFlight: 0 }, now);
+    let i = gs.length;
+    while (i > 0 && gs[i - 1]!.order > g.order) i--;
+    gs.splice(i, 0, g);
+  }
+
+  private removePodGen(key: string, g: Gen): void {
+    const gs = this.podGens.get(key);
+    if (!gs) return;
+    const i = gs.indexOf(g);
+    if (i >= 0) gs.splice(i, 1);
+    if (gs.length === 0) this.podGens.delete(key);
+  }
+
+  /** Re-sum the touched pods' request load (in solve order) and push the changed ones into the runtime. */
+  private apply(touched: Set<string>, now: number): void {
+    const rt = this.runtime;
+    for (const key of touched) {
+      const gs = this.podGens.get(key);
+      const old = this.applied.get(key);
+      if (!gs) {
+        if (!old) continue;
+        this.applied.delete(key);
+        if (rt) this.setPodDemand(rt, key, { cores: 0, inFlight: 0 }, now);
+        continue;
+      }
+      const d: PodDemand = { cores: 0, inFlight: 0 };
+      for (const h of gs) {
+        const c = h.contrib.get(key)!;
+        d.cores += c.cores;
+        d.inFlight += c.inFlight;
+      }
+      this.applied.set(key, d);
+      if (old && old.cores === d.cores && old.inFlight === d.inFlight) continue;
+      if (rt) this.setPodDemand(rt, key, d, now);
     }
   }
 
