@@ -124,6 +124,8 @@ export class HpaController implements Controller {
   private readonly histories = new Map<string, HpaHistory>();
   /** namespace → HPA name → registered selector (Selector.nothing until the first reconcile). */
   private readonly selectors = new Map<string, Map<string, Selector>>();
+  /** Selector → its equality requirements as "key=value" (selectors are immutable). */
+  private readonly equalityKeys = new WeakMap<Selector, string[]>();
   private readonly lastResults = new Map<string, ReconcileResult>();
   private readonly podCache = new WeakMap<KubeObject, HpaPod>();
 
@@ -270,9 +272,32 @@ export class HpaController implements Controller {
     if (!m) return [];
     m.set(self, sel);
     if (m.size < 2) return [`${ns}/${self}`];
+    const pods = this.ctx.store.list("Pod", { namespace: ns, labelSelector: sel });
+    // The label pairs the pods carry: a selector with an equality on a pair none of them has
+    // cannot select any of them (skips the per-pod matching for the usual disjoint HPAs).
+    const present = new Set<string>();
+    for (const p of pods) {
+      const labels = p.metadata.labels;
+      if (labels) for (const k in labels) present.add(`${k}=${labels[k]}`);
+    }
     const found = new Set<string>();
-    for (const p of this.ctx.store.list("Pod", { namespace: ns, labelSelector: sel })) {
-      for (const [other, s] of m) if (s.matches(p.metadata.labels)) found.add(`${ns}/${other}`);
+    for (const [other, s] of m) {
+      let eqs = this.equalityKeys.get(s);
+      if (!eqs) this.equalityKeys.set(s, (eqs = s.equalities().map(([k, v]) => `${k}=${v}`)));
+      let possible = true;
+      for (const e of eqs) {
+        if (!present.has(e)) {
+          possible = false;
+          break;
+        }
+      }
+      if (!possible) continue;
+      for (const p of pods) {
+        if (s.matches(p.metadata.labels)) {
+          found.add(`${ns}/${other}`);
+          break;
+        }
+      }
     }
     return [...found].sort();
   }
