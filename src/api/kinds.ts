@@ -71,6 +71,11 @@ export function registerKindInfo(k: KindInfo): void {
   byResource.set(k.kind.toLowerCase(), k);
 }
 
+/** Every known kind: the built-ins, then kinds registered later (CRDs), in registration order. */
+export function allKinds(): KindInfo[] {
+  return [...byKind.values()];
+}
+
 export function kindInfo(kind: string): KindInfo | undefined {
   return byKind.get(kind);
 }

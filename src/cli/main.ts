@@ -4,14 +4,18 @@
  */
 import { parseArgs } from "node:util";
 import { runCommand } from "./run.js";
+import { serveCommand } from "./serve.js";
 
 const USAGE = `scalelab — the EKS autoscaling stack on a simulated cluster, on virtual time
 
 Usage:
   scalelab run FILE [--output text|json] [--seed N] [--until DURATION] [--speed N] [--logs] [--quiet-pods] [-A]
 
+  scalelab serve [SCENARIO...] [--speed N] [--port P] [--address A] [--token T] [--tls-cert F --tls-key F] [--kubeconfig PATH]
+
 Commands:
   run     Run a scenario file (a Scenario document plus Kubernetes manifests) and print what happens.
+  serve   Run the simulation at --speed x real time and serve the Kubernetes API (kubectl works verbatim).
 
 Options for run:
   -o, --output   text (default: the kubectl get hpa -w view, events, pod counts, summary) or json
@@ -31,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return cmd ? 0 : 1;
   }
+  if (cmd === "serve") return serveCommand(rest);
   if (cmd === "run") {
     let parsed;
     try {

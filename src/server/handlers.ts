@@ -1,0 +1,994 @@
+/**
+ * The Kubernetes REST API over the simulation's store: a thin adapter. Every read comes from the
+ * store the controllers use, every write goes through it (so the registered defaulting/validation
+ * strategies apply), and after each write the simulation runs the work due "now" so controllers react
+ * at the current virtual time.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { parse as parseYaml } from "yaml";
+import { ApiError, conflict, invalid, isApiError, notFound, type FieldError } from "../api/errors.js";
+import { hpaV1ToV2, hpaV2ToV1 } from "../api/hpa-conversion.js";
+import { apiVersionOf, kindInfo, type KindInfo } from "../api/kinds.js";
+import type { KubeObject } from "../api/meta.js";
+import { jsonPatch, mergePatch, strategicMergePatch } from "../api/patch.js";
+import { parseFieldSelector, type Store } from "../api/store.js";
+import { parseSelector, Selector } from "../core/labels.js";
+import { RESOURCE_METRICS_SERVICE, type ResourceMetricsApi } from "../metrics/api.js";
+import { getScale, updateScale } from "../cluster/scale.js";
+import type { Simulation } from "../sim/simulation.js";
+import { fieldsOf, recordManager, serverSideApply } from "./apply.js";
+import {
+  AGGREGATED_V2,
+  aggregatedDiscovery,
+  apiGroupDoc,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  hasScale,
+  hasStatus,
+  isServedGroupVersion,
+  kindForResource,
+  SERVER_VERSION,
+  wantsAggregatedV2,
+} from "./discovery.js";
+import type { LogOptions, ServerParts } from "./parts.js";
+import { parsePath, renderingOf, type Rendering, type Route } from "./router.js";
+import {
+  badRequest,
+  expired,
+  internalError,
+  methodNotAllowed,
+  pathNotFound,
+  sendJson,
+  sendStatus,
+  statusError,
+  successStatus,
+  unsupportedMediaType,
+} from "./status.js";
+import { filteredType, WatchCache, WatchStream, type WatchFilter } from "./watch.js";
+
+const TABLE_CT = "application/json;as=Table;v=v1;g=meta.k8s.io";
+const PATCH_TYPES = ["application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json", "application/apply-patch+yaml"];
+/** Kinds compiled into kube-apiserver (strategic merge patch applies); CRD kinds take merge patches only. */
+const BUILTIN_GROUPS = new Set(["", "apps", "batch", "autoscaling", "policy", "scheduling.k8s.io", "coordination.k8s.io", "networking.k8s.io", "storage.k8s.io", "rbac.authorization.k8s.io"]);
+
+interface Req {
+  method: string;
+  url: URL;
+  headers: IncomingMessage["headers"];
+  body: Buffer;
+}
+
+interface ResourceRoute {
+  info: KindInfo;
+  group: string;
+  version: string;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+}
+
+export interface HandlerOptions {
+  /** Wall-clock Unix ms (Table ages, managedFields times are virtual). */
+  serverAddress: () => string;
+  /** Run the simulation up to the current virtual time (called after every write). */
+  settle: () => void;
+}
+
+/** Snapshot of a paginated list, kept for `continue` tokens (like an etcd revision). */
+interface ListSnapshot {
+  items: KubeObject[];
+  rv: string;
+  createdWallMs: number;
+}
+
+export class ApiHandlers {
+  readonly store: Store;
+  readonly cache: WatchCache;
+  private snapshots = new Map<string, ListSnapshot>();
+  private snapSeq = 0;
+  private readonly watches = new Set<WatchStream>();
+
+  constructor(
+    readonly sim: Simulation,
+    readonly parts: ServerParts,
+    private readonly opts: HandlerOptions,
+  ) {
+    this.store = sim.store;
+    this.cache = new WatchCache(sim.store);
+  }
+
+  close(): void {
+    for (const w of [...this.watches]) w.close();
+    this.cache.close();
+  }
+
+  private nowMs(): number {
+    return this.sim.clock.epochMs + this.sim.clock.now();
+  }
+
+  async handle(req: Req, res: ServerResponse): Promise<void> {
+    try {
+      this.dispatch(req, res);
+    } catch (e) {
+      if (isApiError(e)) {
+        sendStatus(res, e);
+        return;
+      }
+      // A body that made a strategy trip is still the client's fault: the real decoder would have refused it.
+      const msg = (e as Error)?.message ?? String(e);
+      if (req.method !== "GET") sendStatus(res, badRequest(`the object provided is unrecognized: ${msg}`));
+      else sendStatus(res, internalError(msg));
+    }
+  }
+
+  private dispatch(req: Req, res: ServerResponse): void {
+    const route = parsePath(req.url.pathname);
+    const accept = req.headers.accept;
+    const m = req.method;
+    switch (route.type) {
+      case "version":
+        return sendJson(res, 200, SERVER_VERSION);
+      case "health":
+        res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8" });
+        res.end("ok");
+        return;
+      case "root":
+        return sendJson(res, 200, { paths: ["/api", "/api/v1", "/apis", ...groupPaths(), "/healthz", "/livez", "/openapi/v3", "/readyz", "/version"] });
+      case "api":
+        if (wantsAggregatedV2(accept)) return sendJson(res, 200, aggregatedDiscovery("api"), AGGREGATED_V2);
+        return sendJson(res, 200, apiVersions(this.opts.serverAddress()));
+      case "apis":
+        if (wantsAggregatedV2(accept)) return sendJson(res, 200, aggregatedDiscovery("apis"), AGGREGATED_V2);
+        return sendJson(res, 200, apiGroupList());
+      case "group": {
+        const d = apiGroupDoc(route.group);
+        if (!d) throw pathNotFound();
+        return sendJson(res, 200, d);
+      }
+      case "groupVersion": {
+        const d = apiResourceList(route.group, route.version);
+        if (!d) throw pathNotFound();
+        return sendJson(res, 200, d);
+      }
+      case "openapi":
+        return this.openapi(route.path, res);
+      case "resource":
+        if (route.group === "metrics.k8s.io") return this.metrics(req, res);
+        return this.resource(route, req, res, m);
+      default:
+        throw pathNotFound();
+    }
+  }
+
+  private openapi(path: string, res: ServerResponse): void {
+    if (path === "v3") return sendJson(res, 200, this.parts.openapiV3Index());
+    if (path.startsWith("v3/")) {
+      const d = this.parts.openapiV3Document(path.slice(3));
+      if (d) return sendJson(res, 200, d);
+    }
+    throw pathNotFound();
+  }
+
+  private metrics(req: Req, res: ServerResponse): void {
+    if (req.method !== "GET") throw methodNotAllowed();
+    const api = this.sim.services.get(RESOURCE_METRICS_SERVICE) as ResourceMetricsApi | undefined;
+    const r = this.parts.metricsApiResponse?.(req.url.pathname, api, this.store, this.sim.clock);
+    if (!r) throw pathNotFound();
+    sendJson(res, r.status, r.body);
+  }
+
+  // ------------------------------------------------------------------------ resources
+
+  private resource(route: Extract<Route, { type: "resource" }>, req: Req, res: ServerResponse, method: string): void {
+    if (!isServedGroupVersion(route.group, route.version)) throw pathNotFound();
+    const info = kindForResource(route.group, route.version, route.resource);
+    if (!info) throw pathNotFound();
+    if (route.rest.length > 0) throw pathNotFound();
+    if (route.namespace !== undefined && !info.namespaced) throw pathNotFound();
+    const r: ResourceRoute = { info, group: route.group, version: route.version, namespace: route.namespace, name: route.name, subresource: route.subresource };
+    const q = req.url.searchParams;
+    if (r.subresource) return this.subresource(r, req, res, method);
+    if (r.name === undefined) {
+      switch (method) {
+        case "GET":
+          return q.get("watch") === "true" || q.get("watch") === "1" ? this.watch(r, req, res) : this.list(r, req, res);
+        case "POST":
+          return this.create(r, req, res);
+        case "DELETE":
+          return this.deleteCollection(r, req, res);
+        default:
+          throw methodNotAllowed();
+      }
+    }
+    switch (method) {
+      case "GET":
+        return this.get(r, req, res);
+      case "PUT":
+        return this.replace(r, req, res);
+      case "PATCH":
+        return this.patch(r, req, res);
+      case "DELETE":
+        return this.delete(r, req, res);
+      default:
+        throw methodNotAllowed();
+    }
+  }
+
+  /** The stored form → the requested version (HPA autoscaling/v1 is converted). */
+  private out(r: ResourceRoute, obj: KubeObject): KubeObject {
+    if (r.info.kind === "HorizontalPodAutoscaler" && r.version === "v1") return hpaV2ToV1(obj);
+    return obj;
+  }
+
+  /** A request body in the requested version → the stored form. */
+  private in(r: ResourceRoute, obj: KubeObject): KubeObject {
+    if (r.info.kind === "HorizontalPodAutoscaler" && r.version === "v1") return hpaV1ToV2(obj);
+    return obj;
+  }
+
+  private get(r: ResourceRoute, req: Req, res: ServerResponse): void {
+    const obj = this.store.get(r.info.kind, r.namespace, r.name!);
+    if (!obj) throw notFound(r.info.kind, r.name!);
+    const rendering = renderingOf(req.headers.accept);
+    if (rendering === "table") {
+      const t = this.parts.tableFor(r.info.kind, [obj], { nowMs: this.nowMs(), includeObject: includeObject(req), wide: true });
+      return sendJson(res, 200, t, TABLE_CT);
+    }
+    if (rendering === "partial") return sendJson(res, 200, partial(obj));
+    sendJson(res, 200, this.out(r, obj));
+  }
+
+  private filter(r: ResourceRoute, q: URLSearchParams): WatchFilter {
+    let labels: Selector = Selector.everything;
+    const ls = q.get("labelSelector");
+    if (ls) {
+      try {
+        labels = parseSelector(ls);
+      } catch (e) {
+        throw badRequest(`unable to parse requirement: ${(e as Error).message}`);
+      }
+    }
+    const fs = q.get("fieldSelector");
+    const fields = fs ? parseFieldSelector(fs) : undefined;
+    return { namespace: r.namespace, labels, fields };
+  }
+
+  private list(r: ResourceRoute, req: Req, res: ServerResponse): void {
+    const q = req.url.searchParams;
+    const limit = Number(q.get("limit") ?? 0);
+    const cont = q.get("continue");
+    let items: KubeObject[];
+    let rv: string;
+    let offset = 0;
+    let snapId: string | undefined;
+    if (cont) {
+      const tok = decodeContinue(cont);
+      const snap = tok && this.snapshots.get(tok.id);
+      if (!tok || !snap) throw expired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.");
+      items = snap.items;
+      rv = snap.rv;
+      offset = tok.offset;
+      snapId = tok.id;
+    } else {
+      const f = this.filter(r, q);
+      items = this.store.list(r.info.kind, { namespace: r.namespace, labelSelector: f.labels });
+      if (f.fields) items = items.filter(f.fields);
+      items = sortByKey(items);
+      rv = this.store.resourceVersion;
+    }
+    let page = items;
+    let nextToken: string | undefined;
+    let remaining: number | undefined;
+    if (Number.isInteger(limit) && limit > 0 && items.length - offset > limit) {
+      page = items.slice(offset, offset + limit);
+      if (!snapId) {
+        snapId = String(++this.snapSeq);
+        this.snapshots.set(snapId, { items, rv, createdWallMs: Date.now() });
+        this.gcSnapshots();
+      }
+      nextToken = encodeContinue({ id: snapId, offset: offset + limit, rv });
+      remaining = items.length - offset - limit;
+    } else if (offset > 0) {
+      page = items.slice(offset);
+      if (snapId) this.snapshots.delete(snapId);
+    }
+    const rendering = renderingOf(req.headers.accept);
+    if (rendering === "table") {
+      const t = this.parts.tableFor(r.info.kind, page, { nowMs: this.nowMs(), includeObject: includeObject(req), wide: true, resourceVersion: rv }) as {
+        metadata?: Record<string, unknown>;
+      };
+      t.metadata = { ...(t.metadata ?? {}), resourceVersion: rv, ...(nextToken ? { continue: nextToken, remainingItemCount: remaining } : {}) };
+      return sendJson(res, 200, t, TABLE_CT);
+    }
+    const meta: Record<string, unknown> = { resourceVersion: rv };
+    if (nextToken) {
+      meta.continue = nextToken;
+      meta.remainingItemCount = remaining;
+    }
+    if (rendering === "partial") {
+      return sendJson(res, 200, { kind: "PartialObjectMetadataList", apiVersion: "meta.k8s.io/v1", metadata: meta, items: page.map(partial) });
+    }
+    const apiVersion = apiVersionOf(r.info, r.version);
+    // Typed lists carry no kind/apiVersion on their items.
+    const out = page.map((o) => {
+      const v = this.out(r, o);
+      const { apiVersion: _a, kind: _k, ...rest } = v;
+      return rest;
+    });
+    sendJson(res, 200, { kind: `${r.info.kind}List`, apiVersion, metadata: meta, items: out });
+  }
+
+  private gcSnapshots(): void {
+    const now = Date.now();
+    for (const [id, s] of this.snapshots) if (now - s.createdWallMs > 5 * 60_000 || this.snapshots.size > 64) this.snapshots.delete(id);
+  }
+
+  private watch(r: ResourceRoute, req: Req, res: ServerResponse): void {
+    const q = req.url.searchParams;
+    const f = this.filter(r, q);
+    const rvParam = q.get("resourceVersion") ?? "";
+    const sinceRv = rvParam === "" || rvParam === "0" ? undefined : Number(rvParam);
+    if (sinceRv !== undefined && !Number.isInteger(sinceRv)) throw badRequest(`resourceVersion: Invalid value: "${rvParam}": must be an integer`);
+    const table = renderingOf(req.headers.accept) === "table";
+    const timeout = Number(q.get("timeoutSeconds") ?? 0);
+    const bookmarks = q.get("allowWatchBookmarks") === "true";
+    const kind = r.info.kind;
+    const apiVersion = apiVersionOf(r.info, r.version);
+    const stream = new WatchStream(res, {
+      contentType: table ? TABLE_CT : "application/json",
+      timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout * 1000 : undefined,
+      bookmarkEveryMs: bookmarks ? 10_000 : undefined,
+      bookmark: () => ({ kind, apiVersion, metadata: { resourceVersion: this.store.resourceVersion } }),
+    });
+    this.watches.add(stream);
+    let first = true;
+    const inc = includeObject(req);
+    const encode = (obj: KubeObject): string => {
+      if (table) {
+        const t = this.parts.tableFor(kind, [obj], { nowMs: this.nowMs(), includeObject: inc, wide: true, noHeaders: !first });
+        first = false;
+        return JSON.stringify(t);
+      }
+      return encodeObject(this.out(r, obj));
+    };
+    if (sinceRv === undefined) {
+      let items = this.store.list(kind, { namespace: r.namespace, labelSelector: f.labels });
+      if (f.fields) items = items.filter(f.fields);
+      for (const o of sortByKey(items)) stream.send("ADDED", encode(o));
+      if (q.get("sendInitialEvents") === "true") {
+        stream.send(
+          "BOOKMARK",
+          JSON.stringify({ kind, apiVersion, metadata: { resourceVersion: this.store.resourceVersion, annotations: { "k8s.io/initial-events-end": "true" } } }),
+        );
+      }
+    } else {
+      const backlog = this.cache.since(kind, sinceRv);
+      if (!backlog) {
+        const err = expired(`too old resource version: ${sinceRv} (${this.cache.oldestRv ?? 0})`);
+        stream.send("ERROR", JSON.stringify(err.status));
+        stream.close();
+        this.watches.delete(stream);
+        return;
+      }
+      for (const e of backlog) {
+        const t = filteredType(f, e);
+        if (t) stream.send(t, encode(e.object));
+      }
+    }
+    const unsub = this.cache.subscribe(kind, (e) => {
+      const t = filteredType(f, e);
+      if (t) stream.send(t, encode(e.object));
+    });
+    stream.onClose(() => {
+      unsub();
+      this.watches.delete(stream);
+    });
+  }
+
+  // ------------------------------------------------------------------------ writes
+
+  private parseBody(r: ResourceRoute, req: Req): KubeObject {
+    const ct = (req.headers["content-type"] ?? "application/json").split(";")[0]!.trim().toLowerCase();
+    let obj: unknown;
+    if (ct === "application/vnd.kubernetes.protobuf") {
+      if (!this.parts.decodeProtobuf) throw unsupportedMediaType(["application/json", "application/yaml"]);
+      obj = this.parts.decodeProtobuf(req.body, ct);
+    } else if (ct === "application/json" || ct === "" || ct === "*/*") {
+      obj = parseJsonBody(req.body);
+    } else if (ct === "application/yaml" || ct === "application/x-yaml" || ct === "text/yaml") {
+      obj = parseYamlBody(req.body);
+    } else {
+      throw unsupportedMediaType(["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"]);
+    }
+    return checkTypeMeta(r, obj);
+  }
+
+  /** fieldValidation: Strict → 400, Warn (default) → Warning headers; unknown fields are dropped either way. */
+  private validateFields(obj: KubeObject, req: Req, res: ServerResponse, sorted: boolean): void {
+    const mode = req.url.searchParams.get("fieldValidation") ?? "Warn";
+    if (mode === "Ignore") return;
+    if (mode !== "Strict" && mode !== "Warn") {
+      throw badRequest(`fieldValidation: Unsupported value: "${mode}": supported values: "Ignore", "Strict", "Warn"`);
+    }
+    const paths = this.parts.unknownFieldPaths(obj, sorted);
+    if (paths.length === 0) return;
+    if (mode === "Strict") throw badRequest(this.parts.strictDecodingMessage(obj, paths));
+    const warnings = this.parts.unknownFieldWarnings(paths).map((w) => `299 - ${JSON.stringify(w)}`);
+    const prev = res.getHeader("Warning");
+    res.setHeader("Warning", [...(Array.isArray(prev) ? prev : prev ? [String(prev)] : []), ...warnings]);
+  }
+
+  private dryRun(req: Req): boolean {
+    const d = req.url.searchParams.getAll("dryRun");
+    if (d.some((x) => x !== "All")) throw badRequest(`dryRun: Unsupported value: "${d.find((x) => x !== "All")}": supported values: "All"`);
+    return d.length > 0;
+  }
+
+  private checkNamespace(r: ResourceRoute): void {
+    if (r.info.namespaced && r.namespace && !this.store.get("Namespace", undefined, r.namespace)) {
+      throw notFound("Namespace", r.namespace);
+    }
+  }
+
+  private manager(req: Req, fallback: string): string {
+    const m = req.url.searchParams.get("fieldManager");
+    if (m) return m;
+    const ua = String(req.headers["user-agent"] ?? "");
+    return ua.split("/")[0] || fallback;
+  }
+
+  private create(r: ResourceRoute, req: Req, res: ServerResponse): void {
+    const body = this.parseBody(r, req);
+    const dry = this.dryRun(req);
+    const ns = r.info.namespaced ? (r.namespace ?? "default") : undefined;
+    if (r.info.namespaced) {
+      if (body.metadata.namespace && body.metadata.namespace !== ns) {
+        throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
+      }
+      body.metadata.namespace = ns;
+    }
+    this.validateFields(body, req, res, isYaml(req));
+    dropUnknown(body, this.parts.unknownFieldPaths(body, false));
+    this.checkNamespace({ ...r, namespace: ns });
+    const obj = this.in(r, body);
+    stripServerFields(obj);
+    recordManager(obj, {
+      manager: this.manager(req, "unknown"),
+      operation: "Update",
+      apiVersion: apiVersionOf(r.info, r.version),
+      time: this.sim.clock.iso(),
+      fieldsType: "FieldsV1",
+      fieldsV1: fieldsOf(body),
+    });
+    if (dry) {
+      const out = this.dryRunCreate(obj);
+      return sendJson(res, 201, this.out(r, out));
+    }
+    const created = this.store.create(obj);
+    this.opts.settle();
+    sendJson(res, 201, this.out(r, this.store.get(r.info.kind, created.metadata.namespace, created.metadata.name!) ?? created));
+  }
+
+  private dryRunCreate(obj: KubeObject): KubeObject {
+    const kind = obj.kind;
+    const o = structuredClone(obj);
+    if (!o.metadata.name && o.metadata.generateName) o.metadata.name = o.metadata.generateName + "dryrn";
+    if (o.metadata.name && this.store.get(kind, o.metadata.namespace, o.metadata.name)) {
+      throw statusError(409, "AlreadyExists", `${qualified(kind)} "${o.metadata.name}" already exists`, { name: o.metadata.name, kind: kindInfo(kind)?.plural });
+    }
+    const strat = this.store.strategy(kind);
+    const ctx = { store: this.store, now: this.sim.clock.now() };
+    strat?.defaults?.(o, ctx);
+    const errs = strat?.validate?.(o, undefined, ctx) ?? [];
+    if (errs.length) {
+      // Let the store word the Invalid error exactly as a real create would.
+      throw this.invalidFrom(kind, o.metadata.name ?? "", errs);
+    }
+    o.metadata.creationTimestamp = this.sim.clock.iso();
+    return o;
+  }
+
+  private invalidFrom(kind: string, name: string, errs: FieldError[]): ApiError {
+    return invalid(kind, name, errs);
+  }
+
+  /** Commit an updated object (main resource or status), honouring dryRun. */
+  private commit(r: ResourceRoute, obj: KubeObject, dry: boolean, status: boolean): KubeObject {
+    if (dry) {
+      const cur = this.store.read(r.info.kind, r.namespace, r.name!);
+      const rv = obj.metadata.resourceVersion;
+      if (rv && rv !== cur.metadata.resourceVersion) throw conflict(r.info.kind, r.name!);
+      const strat = this.store.strategy(r.info.kind);
+      const o = structuredClone(obj);
+      const ctx = { store: this.store, now: this.sim.clock.now() };
+      strat?.defaults?.(o, ctx);
+      const errs = strat?.validate?.(o, cur, ctx) ?? [];
+      if (errs.length) throw this.invalidFrom(r.info.kind, r.name!, errs);
+      return o;
+    }
+    const saved = this.store.update(obj, status ? { subresource: "status" } : {});
+    this.opts.settle();
+    return this.store.get(r.info.kind, r.namespace, r.name!) ?? saved;
+  }
+
+  private replace(r: ResourceRoute, req: Req, res: ServerResponse): void {
+    const body = this.parseBody(r, req);
+    if (body.metadata.name !== r.name) {
+      throw badRequest(`the name of the object (${body.metadata.name ?? ""}) does not match the name on the URL (${r.name})`);
+    }
+    if (r.info.namespaced) {
+      if (body.metadata.namespace && body.metadata.namespace !== r.namespace) {
+        throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
+      }
+      body.metadata.namespace = r.namespace ?? "default";
+    }
+    this.validateFields(body, req, res, isYaml(req));
+    dropUnknown(body, this.parts.unknownFieldPaths(body, false));
+    const dry = this.dryRun(req);
+    const cur = this.store.get(r.info.kind, r.namespace, r.name!);
+    if (!cur) throw notFound(r.info.kind, r.name!);
+    const obj = this.in(r, body);
+    if (r.info.kind === "HorizontalPodAutoscaler" && r.version === "v1" && !r.subresource) obj.status = cur.status;
+    obj.metadata.managedFields = cur.metadata.managedFields;
+    obj.metadata.resourceVersion = body.metadata.resourceVersion;
+    recordManager(obj, {
+      manager: this.manager(req, "unknown"),
+      operation: "Update",
+      apiVersion: apiVersionOf(r.info, r.version),
+      time: this.sim.clock.iso(),
+      fieldsType: "FieldsV1",
+      fieldsV1: fieldsOf(body),
+      ...(r.subresource ? { subresource: r.subresource } : {}),
+    });
+    const saved = this.commit(r, obj, dry, r.subresource === "status");
+    sendJson(res, 200, this.out(r, saved));
+  }
+
+  private applyPatch(r: ResourceRoute, req: Req, current: KubeObject): { patched: KubeObject; patchBody: unknown } {
+    const ct = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+    const builtin = BUILTIN_GROUPS.has(r.info.group);
+    const accepted = builtin ? PATCH_TYPES : PATCH_TYPES.filter((t) => t !== "application/strategic-merge-patch+json");
+    if (!accepted.includes(ct)) throw unsupportedMediaType(accepted);
+    const raw = req.body.toString("utf8");
+    let p: unknown;
+    try {
+      p = ct === "application/apply-patch+yaml" ? parseYaml(raw) : JSON.parse(raw);
+    } catch (e) {
+      throw badRequest(`error decoding patch: ${(e as Error).message}`);
+    }
+    let out: unknown;
+    switch (ct) {
+      case "application/json-patch+json":
+        out = jsonPatch(current, p);
+        break;
+      case "application/merge-patch+json":
+        if (!isObject(p)) throw badRequest(`json: cannot unmarshal ${typeName(p)} into Go value of type map[string]interface {}`);
+        out = mergePatch(current, p);
+        break;
+      default:
+        if (!isObject(p)) throw badRequest(`json: cannot unmarshal ${typeName(p)} into Go value of type map[string]interface {}`);
+        out = strategicMergePatch(current, p);
+    }
+    if (!isObject(out)) throw badRequest("the patched object is not a JSON object");
+    return { patched: out as KubeObject, patchBody: p };
+  }
+
+  private patch(r: ResourceRoute, req: Req, res: ServerResponse): void {
+    const ct = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+    const dry = this.dryRun(req);
+    const stored = this.store.get(r.info.kind, r.namespace, r.name!);
+    if (ct === "application/apply-patch+yaml") return this.serverSideApply(r, req, res, stored, dry);
+    if (!stored) throw notFound(r.info.kind, r.name!);
+    const current = structuredClone(this.out(r, stored));
+    const { patched, patchBody } = this.applyPatch(r, req, current);
+    const obj = checkTypeMeta(r, patched);
+    if (obj.metadata.name !== r.name) throw badRequest(`the name of the object (${obj.metadata.name ?? ""}) does not match the name on the URL (${r.name})`);
+    if (r.info.namespaced) obj.metadata.namespace = r.namespace ?? "default";
+    this.validateFields(obj, req, res, true);
+    dropUnknown(obj, this.parts.unknownFieldPaths(obj, false));
+    const next = this.in(r, obj);
+    if (r.info.kind === "HorizontalPodAutoscaler" && r.version === "v1" && !r.subresource) next.status = stored.status;
+    recordManager(next, {
+      manager: this.manager(req, "unknown"),
+      operation: "Update",
+      apiVersion: apiVersionOf(r.info, r.version),
+      time: this.sim.clock.iso(),
+      fieldsType: "FieldsV1",
+      fieldsV1: fieldsOf(patchBody),
+      ...(r.subresource ? { subresource: r.subresource } : {}),
+    });
+    const saved = this.commit(r, next, dry, r.subresource === "status");
+    sendJson(res, 200, this.out(r, saved));
+  }
+
+  private serverSideApply(r: ResourceRoute, req: Req, res: ServerResponse, stored: KubeObject | undefined, dry: boolean): void {
+    const q = req.url.searchParams;
+    const manager = q.get("fieldManager");
+    if (!manager) throw badRequest("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch");
+    let applied: unknown;
+    try {
+      applied = parseYaml(req.body.toString("utf8"));
+    } catch (e) {
+      throw badRequest(`error decoding YAML: ${(e as Error).message}`);
+    }
+    const body = checkTypeMeta(r, applied);
+    if (body.metadata.name !== undefined && body.metadata.name !== r.name) {
+      throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${r.name})`);
+    }
+    body.metadata.name = r.name;
+    if (r.info.namespaced) body.metadata.namespace = r.namespace ?? "default";
+    this.validateFields(body, req, res, false);
+    dropUnknown(body, this.parts.unknownFieldPaths(body, false));
+    const apiVersion = apiVersionOf(r.info, r.version);
+    const time = this.sim.clock.iso();
+    const force = q.get("force") === "true";
+    if (!stored) {
+      if (r.subresource) throw notFound(r.info.kind, r.name!);
+      this.checkNamespace(r);
+      const obj = this.in(r, body);
+      stripServerFields(obj);
+      recordManager(obj, { manager, operation: "Apply", apiVersion, time, fieldsType: "FieldsV1", fieldsV1: fieldsOf(body) });
+      if (dry) return sendJson(res, 201, this.out(r, this.dryRunCreate(obj)));
+      const created = this.store.create(obj);
+      this.opts.settle();
+      return sendJson(res, 201, this.out(r, this.store.get(r.info.kind, r.namespace, r.name!) ?? created));
+    }
+    const live = this.out(r, stored);
+    const merged = serverSideApply(live, body, { manager, force, apiVersion, time });
+    merged.metadata.resourceVersion = stored.metadata.resourceVersion;
+    const next = this.in(r, merged);
+    if (r.info.kind === "HorizontalPodAutoscaler" && r.version === "v1" && !r.subresource) next.status = stored.status;
+    const saved = this.commit(r, next, dry, r.subresource === "status");
+    sendJson(res, 200, this.out(r, saved));
+  }
+
+  private deleteOptions(req: Req): { propagationPolicy?: "Background" | "Foreground" | "Orphan"; gracePeriodSeconds?: number; resourceVersion?: string; uid?: string } {
+    const q = req.url.searchParams;
+    let body: any = {};
+    if (req.body.length > 0) {
+      body = parseJsonBody(req.body);
+      if (!isObject(body)) throw badRequest("the body of the request must be a DeleteOptions object");
+    }
+    const policy = q.get("propagationPolicy") ?? body.propagationPolicy ?? (body.orphanDependents === true ? "Orphan" : undefined);
+    if (policy !== undefined && policy !== "Background" && policy !== "Foreground" && policy !== "Orphan") {
+      throw invalidDeleteOptions("propagationPolicy", policy, 'must be one of "Orphan", "Foreground", "Background" or "" (empty)');
+    }
+    const g = q.get("gracePeriodSeconds") ?? body.gracePeriodSeconds;
+    const grace = g === undefined || g === null ? undefined : Number(g);
+    if (grace !== undefined && (!Number.isInteger(grace) || grace < 0)) {
+      throw invalidDeleteOptions("gracePeriodSeconds", g, "must be greater than or equal to 0");
+    }
+    const pre = isObject(body.preconditions) ? body.preconditions : {};
+    return { propagationPolicy: policy, gracePeriodSeconds: grace, resourceVersion: pre.resourceVersion ?? undefined, uid: pre.uid ?? undefined };
+  }
+
+  private delete(r: ResourceRoute, req: Req, res: ServerResponse): void {
+    const opts = this.deleteOptions(req);
+    const dry = this.dryRun(req);
+    const cur = this.store.get(r.info.kind, r.namespace, r.name!);
+    if (!cur) throw notFound(r.info.kind, r.name!);
+    if (opts.uid && opts.uid !== cur.metadata.uid) {
+      throw conflict(r.info.kind, r.name!, `Precondition failed: UID in precondition: ${opts.uid}, UID in object meta: ${cur.metadata.uid}`);
+    }
+    if (dry) return sendJson(res, 200, this.out(r, cur));
+    const after = this.store.delete(r.info.kind, r.namespace, r.name!, {
+      propagationPolicy: opts.propagationPolicy,
+      gracePeriodSeconds: opts.gracePeriodSeconds,
+      resourceVersion: opts.resourceVersion,
+    });
+    this.opts.settle();
+    const still = this.store.get(r.info.kind, r.namespace, r.name!);
+    if (still && still.metadata.uid === cur.metadata.uid) return sendJson(res, 200, this.out(r, still));
+    if (r.info.kind === "Pod") return sendJson(res, 200, this.out(r, after));
+    sendJson(res, 200, successStatus({ name: r.name, group: r.info.group || undefined, kind: r.info.plural, uid: cur.metadata.uid }));
+  }
+
+  private deleteCollection(r: ResourceRoute, req: Req, res: ServerResponse): void {
+    const opts = this.deleteOptions(req);
+    const dry = this.dryRun(req);
+    const f = this.filter(r, req.url.searchParams);
+    let items = this.store.list(r.info.kind, { namespace: r.namespace, labelSelector: f.labels });
+    if (f.fields) items = items.filter(f.fields);
+    const out: KubeObject[] = [];
+    for (const o of sortByKey(items)) {
+      if (dry) {
+        out.push(o);
+        continue;
+      }
+      try {
+        out.push(this.store.delete(r.info.kind, o.metadata.namespace, o.metadata.name!, opts));
+      } catch (e) {
+        if (!isApiError(e, "NotFound")) throw e;
+      }
+    }
+    if (!dry) this.opts.settle();
+    sendJson(res, 200, { kind: `${r.info.kind}List`, apiVersion: apiVersionOf(r.info, r.version), metadata: { resourceVersion: this.store.resourceVersion }, items: out.map((o) => this.out(r, o)) });
+  }
+
+  // ------------------------------------------------------------------------ subresources
+
+  private subresource(r: ResourceRoute, req: Req, res: ServerResponse, method: string): void {
+    const sub = r.subresource!;
+    if (sub === "status" && hasStatus(r.info.kind)) {
+      if (method === "GET") return this.get(r, req, res);
+      if (method === "PUT") return this.replace(r, req, res);
+      if (method === "PATCH") return this.patch(r, req, res);
+      throw methodNotAllowed();
+    }
+    if (sub === "scale" && hasScale(r.info.kind)) return this.scale(r, req, res, method);
+    if (r.info.kind === "Pod" && sub === "log") {
+      if (method !== "GET") throw methodNotAllowed();
+      return this.podLog(r, req, res);
+    }
+    if (r.info.kind === "Pod" && sub === "eviction") {
+      if (method !== "POST") throw methodNotAllowed();
+      return this.evict(r, req, res);
+    }
+    throw pathNotFound();
+  }
+
+  private scaleObject(r: ResourceRoute): KubeObject {
+    const parent = this.store.get(r.info.kind, r.namespace, r.name!);
+    if (!parent) throw notFound(r.info.kind, r.name!);
+    const v = getScale(this.store, { kind: r.info.kind, name: r.name! }, r.namespace ?? "default");
+    return {
+      kind: "Scale",
+      apiVersion: "autoscaling/v1",
+      metadata: {
+        name: parent.metadata.name,
+        namespace: parent.metadata.namespace,
+        uid: parent.metadata.uid,
+        resourceVersion: parent.metadata.resourceVersion,
+        creationTimestamp: parent.metadata.creationTimestamp,
+      },
+      spec: { replicas: v.specReplicas },
+      status: { replicas: v.statusReplicas, ...(v.selector ? { selector: v.selector } : {}) },
+    };
+  }
+
+  private scale(r: ResourceRoute, req: Req, res: ServerResponse, method: string): void {
+    const current = this.scaleObject(r);
+    if (method === "GET") {
+      if (renderingOf(req.headers.accept) === "table") {
+        return sendJson(res, 200, this.parts.tableFor("Scale", [current], { nowMs: this.nowMs(), includeObject: includeObject(req), wide: true }), TABLE_CT);
+      }
+      return sendJson(res, 200, current);
+    }
+    let next: KubeObject;
+    if (method === "PUT") {
+      const raw = parseJsonBody(req.body);
+      if (!isObject(raw)) throw badRequest("the body of the request must be a Scale object");
+      next = raw as KubeObject;
+    } else if (method === "PATCH") {
+      const ct = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+      if (ct === "application/apply-patch+yaml") {
+        const applied = parseYaml(req.body.toString("utf8"));
+        if (!isObject(applied)) throw badRequest("the body of the request must be a Scale object");
+        next = mergePatch(current, applied) as KubeObject;
+      } else {
+        next = this.applyPatch({ ...r, info: { ...r.info, group: "autoscaling" } }, req, structuredClone(current)).patched;
+      }
+    } else throw methodNotAllowed();
+    if (next.kind !== undefined && next.kind !== "Scale") {
+      throw badRequest(`${next.kind} in version "v1" cannot be handled as a Scale: the object provided is unrecognized`);
+    }
+    const meta = isObject(next.metadata) ? next.metadata : {};
+    if (meta.name !== undefined && meta.name !== r.name) {
+      throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${r.name})`);
+    }
+    if (meta.resourceVersion && meta.resourceVersion !== current.metadata.resourceVersion) throw conflict(r.info.kind, r.name!);
+    const replicas = next.spec?.replicas;
+    if (replicas !== undefined && typeof replicas !== "number") {
+      throw badRequest(`Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal ${typeName(replicas)} into Go struct field ScaleSpec.spec.replicas of type int32`);
+    }
+    if (this.dryRun(req)) return sendJson(res, 200, { ...current, spec: { replicas: replicas ?? 0 } });
+    updateScale(this.store, { kind: r.info.kind, name: r.name! }, r.namespace ?? "default", replicas ?? 0);
+    this.opts.settle();
+    sendJson(res, 200, this.scaleObject(r));
+  }
+
+  private podLog(r: ResourceRoute, req: Req, res: ServerResponse): void {
+    const q = req.url.searchParams;
+    const num = (k: string) => (q.get(k) !== null ? Number(q.get(k)) : undefined);
+    const opts: LogOptions = {
+      follow: q.get("follow") === "true",
+      tailLines: num("tailLines"),
+      timestamps: q.get("timestamps") === "true",
+      previous: q.get("previous") === "true",
+      sinceSeconds: num("sinceSeconds"),
+      limitBytes: num("limitBytes"),
+    };
+    const ns = r.namespace ?? "default";
+    const container = q.get("container") ?? undefined;
+    if (!this.store.get("Pod", ns, r.name!)) throw notFound("Pod", r.name!);
+    if (!this.parts.podLogText) {
+      res.writeHead(200, { "Content-Type": "text/plain" });
+      res.end("");
+      return;
+    }
+    const text = this.parts.podLogText(this.store, this.sim.logs, ns, r.name!, container, opts);
+    if (!opts.follow || !this.parts.followPodLog) {
+      res.writeHead(200, { "Content-Type": "text/plain" });
+      res.end(text);
+      return;
+    }
+    res.writeHead(200, { "Content-Type": "text/plain", "Transfer-Encoding": "chunked", "Cache-Control": "no-cache, private" });
+    res.flushHeaders();
+    if (text) res.write(text);
+    const unsub = this.parts.followPodLog(this.store, this.sim.logs, ns, r.name!, container, opts, (chunk) => {
+      if (!res.writableEnded) res.write(chunk);
+    });
+    // The pod going away ends the stream, as the kubelet closes it.
+    const stopPod = this.cache.subscribe("Pod", (e) => {
+      if (e.type === "DELETED" && e.object.metadata.name === r.name && e.object.metadata.namespace === ns) res.end();
+    });
+    res.on("close", () => {
+      unsub();
+      stopPod();
+    });
+  }
+
+  private evict(r: ResourceRoute, req: Req, res: ServerResponse): void {
+    const body = parseJsonBody(req.body) as any;
+    const opts = isObject(body?.deleteOptions) ? body.deleteOptions : {};
+    this.store.delete("Pod", r.namespace, r.name!, { gracePeriodSeconds: opts.gracePeriodSeconds });
+    this.opts.settle();
+    sendJson(res, 201, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 });
+  }
+}
+
+// ------------------------------------------------------------------------ helpers
+
+function groupPaths(): string[] {
+  return [];
+}
+
+function qualified(kind: string): string {
+  const k = kindInfo(kind);
+  return k ? (k.group ? `${k.plural}.${k.group}` : k.plural) : kind.toLowerCase();
+}
+
+function isObject(v: unknown): v is Record<string, any> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function typeName(v: unknown): string {
+  if (Array.isArray(v)) return "array";
+  if (v === null) return "null";
+  return typeof v === "object" ? "object" : typeof v;
+}
+
+function isYaml(req: Req): boolean {
+  return /yaml/.test(String(req.headers["content-type"] ?? ""));
+}
+
+export function parseJsonBody(body: Buffer): unknown {
+  const text = body.toString("utf8");
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw badRequest(`couldn't get version/kind; json parse error: ${(e as Error).message}`);
+  }
+}
+
+function parseYamlBody(body: Buffer): unknown {
+  try {
+    return parseYaml(body.toString("utf8"));
+  } catch (e) {
+    throw badRequest(`error converting YAML to JSON: ${(e as Error).message}`);
+  }
+}
+
+/** The body must be an object of the route's kind and group/version (kube-apiserver's decoder checks). */
+function checkTypeMeta(r: ResourceRoute, raw: unknown): KubeObject {
+  const expected = apiVersionOf(r.info, r.version);
+  if (!isObject(raw)) throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(raw)?.slice(0, 200)}'`);
+  const obj = raw as KubeObject;
+  if (obj.apiVersion === undefined || obj.apiVersion === "") obj.apiVersion = expected;
+  if (obj.kind === undefined || obj.kind === "") obj.kind = r.info.kind;
+  if (typeof obj.apiVersion !== "string" || typeof obj.kind !== "string") throw badRequest("Object 'Kind' is missing or not a string");
+  if (obj.apiVersion !== expected) {
+    throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${expected})`);
+  }
+  if (obj.kind !== r.info.kind) {
+    throw badRequest(
+      `${obj.kind} in version "${r.version}" cannot be handled as a ${r.info.kind}: no kind "${obj.kind}" is registered for version "${expected}" in scheme "pkg/api/legacyscheme/scheme.go:30"`,
+    );
+  }
+  if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
+  if (!isObject(obj.metadata)) {
+    throw badRequest(`${obj.kind} in version "${r.version}" cannot be handled as a ${obj.kind}: json: cannot unmarshal ${typeName(obj.metadata)} into Go struct field ${obj.kind}.metadata of type v1.ObjectMeta`);
+  }
+  for (const k of ["name", "namespace", "generateName", "resourceVersion"] as const) {
+    const v = obj.metadata[k];
+    if (v !== undefined && v !== null && typeof v !== "string") {
+      throw badRequest(`${obj.kind} in version "${r.version}" cannot be handled as a ${obj.kind}: json: cannot unmarshal ${typeName(v)} into Go struct field ObjectMeta.metadata.${k} of type string`);
+    }
+  }
+  for (const k of ["labels", "annotations"] as const) {
+    const v = obj.metadata[k];
+    if (v === null) delete obj.metadata[k];
+    else if (v !== undefined && (!isObject(v) || Object.values(v).some((x) => typeof x !== "string"))) {
+      throw badRequest(`${obj.kind} in version "${r.version}" cannot be handled as a ${obj.kind}: json: cannot unmarshal into Go struct field ObjectMeta.metadata.${k} of type map[string]string`);
+    }
+  }
+  if (obj.spec !== undefined && obj.spec !== null && !isObject(obj.spec)) {
+    throw badRequest(`${obj.kind} in version "${r.version}" cannot be handled as a ${obj.kind}: json: cannot unmarshal ${typeName(obj.spec)} into Go struct field ${obj.kind}.spec of type ${r.version}.${obj.kind}Spec`);
+  }
+  return obj;
+}
+
+/** Server-owned metadata a create ignores. */
+function stripServerFields(obj: KubeObject): void {
+  const m = obj.metadata;
+  delete m.uid;
+  delete m.resourceVersion;
+  delete m.creationTimestamp;
+  delete m.deletionTimestamp;
+  delete m.deletionGracePeriodSeconds;
+  delete m.generation;
+  delete m.managedFields;
+}
+
+/** Drop the fields the decoder would not have kept (paths as `a.b[0].c`). */
+function dropUnknown(obj: KubeObject, paths: string[]): void {
+  for (const p of paths) {
+    const segs = p.split(/\.|(?=\[)/).filter(Boolean);
+    let cur: any = obj;
+    for (let i = 0; i < segs.length - 1 && cur !== undefined; i++) {
+      const s = segs[i]!;
+      cur = s.startsWith("[") ? cur[Number(s.slice(1, -1))] : cur[s];
+    }
+    const last = segs[segs.length - 1];
+    if (cur && typeof cur === "object" && last !== undefined && !last.startsWith("[")) delete cur[last];
+  }
+}
+
+function invalidDeleteOptions(field: string, value: unknown, detail: string): ApiError {
+  return invalid("DeleteOptions", "", [{ type: "Invalid", field, value, detail }]);
+}
+
+function includeObject(req: Req): "None" | "Object" | "Metadata" {
+  const v = req.url.searchParams.get("includeObject");
+  return v === "None" || v === "Object" ? v : "Metadata";
+}
+
+function partial(o: KubeObject): object {
+  return { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: o.metadata };
+}
+
+function sortByKey(items: KubeObject[]): KubeObject[] {
+  const keyed = items.map((o) => [(o.metadata.namespace ?? "") + "/" + o.metadata.name, o] as const);
+  keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return keyed.map((x) => x[1]);
+}
+
+const encoded = new WeakMap<object, string>();
+/** JSON of a stored object, memoised (the same event fans out to many watchers). */
+function encodeObject(o: KubeObject): string {
+  let s = encoded.get(o);
+  if (s === undefined) {
+    s = JSON.stringify(o);
+    encoded.set(o, s);
+  }
+  return s;
+}
+
+function encodeContinue(t: { id: string; offset: number; rv: string }): string {
+  return Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", rv: Number(t.rv), start: `${t.id}:${t.offset}` })).toString("base64");
+}
+
+function decodeContinue(s: string): { id: string; offset: number } | undefined {
+  try {
+    const o = JSON.parse(Buffer.from(s, "base64").toString("utf8"));
+    const [id, off] = String(o.start).split(":");
+    const offset = Number(off);
+    if (!id || !Number.isInteger(offset) || offset < 0) return undefined;
+    return { id, offset };
+  } catch {
+    return undefined;
+  }
+}
+
+export type { Req, Rendering };

@@ -1,0 +1,56 @@
+/**
+ * The pieces of the API server written beside the core (tables, OpenAPI, metrics.k8s.io, pod logs,
+ * protobuf bodies), gathered behind one interface so the request handlers can be tested with fakes.
+ */
+import type { LogSink } from "../api/logs.js";
+import type { KubeObject } from "../api/meta.js";
+import type { Store } from "../api/store.js";
+import type { Clock } from "../core/clock.js";
+import type { ResourceMetricsApi } from "../metrics/api.js";
+import { allKinds } from "../api/kinds.js";
+import { tableFor, tableForCustom, hasPrinter, type PrinterColumn, type TableOptions } from "./tables.js";
+import { openapiV3Document, openapiV3Index, strictDecodingMessage, unknownFieldPaths, unknownFieldWarnings } from "./openapi.js";
+
+export interface LogOptions {
+  follow?: boolean;
+  tailLines?: number;
+  timestamps?: boolean;
+  previous?: boolean;
+  sinceSeconds?: number;
+  limitBytes?: number;
+}
+
+export interface ServerParts {
+  tableFor(kind: string, objects: readonly KubeObject[], opts: TableOptions): object;
+  openapiV3Index(): object;
+  openapiV3Document(groupVersion: string): object | undefined;
+  unknownFieldPaths(obj: KubeObject, sorted: boolean): string[];
+  strictDecodingMessage(obj: KubeObject, paths: readonly string[]): string;
+  unknownFieldWarnings(paths: readonly string[]): string[];
+  metricsApiResponse?(path: string, api: ResourceMetricsApi | undefined, store: Store, clock: Clock): { status: number; body: unknown } | undefined;
+  /** Text of a pod's log; throws ApiError (NotFound…). */
+  podLogText?(store: Store, logs: LogSink, ns: string, pod: string, container: string | undefined, opts: LogOptions): string;
+  /** Follow a pod's log: `write` gets each new chunk; returns the unsubscribe. */
+  followPodLog?(store: Store, logs: LogSink, ns: string, pod: string, container: string | undefined, opts: LogOptions, write: (chunk: string) => void): () => void;
+  /** kube-system pods standing for the simulated components, to add to the store at start. */
+  componentPods?(): KubeObject[];
+  decodeProtobuf?(body: Buffer, contentType: string): KubeObject;
+}
+
+/** Printer columns of CRD kinds (registered by the CRD handling). */
+export const customPrinterColumns = new Map<string, readonly PrinterColumn[]>();
+
+export function defaultParts(): ServerParts {
+  return {
+    tableFor: (kind, objects, opts) => {
+      const cols = customPrinterColumns.get(kind);
+      if (cols || !hasPrinter(kind)) return cols ? tableForCustom(objects, cols, opts) : tableFor(kind, objects, opts);
+      return tableFor(kind, objects, opts);
+    },
+    openapiV3Index: () => openapiV3Index(allKinds()),
+    openapiV3Document: (gv) => openapiV3Document(gv, allKinds()),
+    unknownFieldPaths: (obj, sorted) => unknownFieldPaths(obj, { sorted }),
+    strictDecodingMessage: (obj, paths) => strictDecodingMessage(obj, paths),
+    unknownFieldWarnings: (paths) => unknownFieldWarnings(paths),
+  };
+}
