@@ -173,7 +173,7 @@ export class ApiHandlers {
   private metrics(req: Req, res: ServerResponse): void {
     if (req.method !== "GET") throw methodNotAllowed();
     const api = this.sim.services.get(RESOURCE_METRICS_SERVICE) as ResourceMetricsApi | undefined;
-    const r = this.parts.metricsApiResponse?.(req.url.pathname, api, this.store, this.sim.clock);
+    const r = this.parts.metricsApiResponse?.(req.url.pathname, api, this.store, this.sim.clock, req.url.searchParams);
     if (!r) throw pathNotFound();
     sendJson(res, r.status, r.body);
   }

@@ -9,6 +9,9 @@ import type { Clock } from "../core/clock.js";
 import type { ResourceMetricsApi } from "../metrics/api.js";
 import { allKinds } from "../api/kinds.js";
 import { tableFor, tableForCustom, hasPrinter, type PrinterColumn, type TableOptions } from "./tables.js";
+import { metricsApiResponse } from "./metrics-api.js";
+import { decodeProtobuf, ProtobufDecodeError } from "./protobuf.js";
+import { badRequest, unsupportedMediaType } from "./status.js";
 import { openapiV3Document, openapiV3Index, strictDecodingMessage, unknownFieldPaths, unknownFieldWarnings } from "./openapi.js";
 
 export interface LogOptions {
@@ -27,7 +30,7 @@ export interface ServerParts {
   unknownFieldPaths(obj: KubeObject, sorted: boolean): string[];
   strictDecodingMessage(obj: KubeObject, paths: readonly string[]): string;
   unknownFieldWarnings(paths: readonly string[]): string[];
-  metricsApiResponse?(path: string, api: ResourceMetricsApi | undefined, store: Store, clock: Clock): { status: number; body: unknown } | undefined;
+  metricsApiResponse?(path: string, api: ResourceMetricsApi | undefined, store: Store, clock: Clock, query: URLSearchParams): { status: number; body: unknown } | undefined;
   /** Text of a pod's log; throws ApiError (NotFound…). */
   podLogText?(store: Store, logs: LogSink, ns: string, pod: string, container: string | undefined, opts: LogOptions): string;
   /** Follow a pod's log: `write` gets each new chunk; returns the unsubscribe. */
@@ -52,5 +55,17 @@ export function defaultParts(): ServerParts {
     unknownFieldPaths: (obj, sorted) => unknownFieldPaths(obj, { sorted }),
     strictDecodingMessage: (obj, paths) => strictDecodingMessage(obj, paths),
     unknownFieldWarnings: (paths) => unknownFieldWarnings(paths),
+    metricsApiResponse: (path, api, store, clock, query) => (api ? metricsApiResponse(path, api, store, clock, query) : undefined),
+    decodeProtobuf: (body, ct) => {
+      try {
+        return decodeProtobuf(body, ct);
+      } catch (e) {
+        if (e instanceof ProtobufDecodeError) {
+          if (e.unsupported) throw unsupportedMediaType(["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"]);
+          throw badRequest(e.message);
+        }
+        throw e;
+      }
+    },
   };
 }
