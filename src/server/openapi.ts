@@ -30,6 +30,7 @@ interface CustomKind {
   group: string;
   version: string;
   kind: string;
+  info: KindInfo;
   /** openAPIV3Schema of a CRD version (may be undefined = preserve unknown fields). */
   schema?: Schema;
 }
@@ -42,13 +43,15 @@ export function customDefinitionName(group: string, version: string, kind: strin
 }
 
 /**
- * Register (or replace) the schema of a custom resource version, e.g. from a CRD's
- * `spec.versions[].schema.openAPIV3Schema`. Pass `schema: undefined` to remove it.
+ * Publish a custom resource version (e.g. from a CRD's `spec.versions[]`): its group-version gets
+ * an entry in the index and a document with the kind's paths and `schema` (the version's
+ * `openAPIV3Schema`; undefined = preserve unknown fields). Pass `schema: null` to unpublish.
  */
-export function registerCustomResourceSchema(group: string, version: string, kind: string, schema: Schema | undefined | null): void {
+export function registerCustomResourceSchema(info: KindInfo, version: string, schema: Schema | undefined | null): void {
+  const { group, kind } = info;
   const key = `${group}/${version}/${kind}`;
   if (schema === null) custom.delete(key);
-  else custom.set(key, { group, version, kind, schema });
+  else custom.set(key, { group, version, kind, info, schema });
   generation++;
   docCache.clear();
 }
@@ -100,10 +103,7 @@ function servedGroupVersions(kinds: readonly KindInfo[]): Map<string, { group: s
     if (k && !e.kinds.includes(k)) e.kinds.push(k);
   };
   for (const k of kinds) for (const v of [k.version, ...(k.otherVersions ?? [])]) add(k.group, v, k);
-  for (const c of custom.values()) {
-    const k = kinds.find((x) => x.kind === c.kind && x.group === c.group);
-    add(c.group, c.version, k);
-  }
+  for (const c of custom.values()) add(c.group, c.version, kinds.find((x) => x.kind === c.kind && x.group === c.group) ?? c.info);
   return out;
 }
 
