@@ -41,6 +41,12 @@ export const TRAFFIC_SERVICE = "traffic";
 /** Busybox wget process start, DNS lookup through CoreDNS, TCP connect: per request, in the client. */
 export const DEFAULT_CLIENT_OVERHEAD_MS = 3;
 const DEFAULT_TIMEOUT_MS = 30_000;
+/**
+ * Re-evaluation step of continuously varying load profiles. metrics-server integrates CPU over its
+ * 15 s resolution and each step carries the profile's exact average, so a 15 s step puts the same
+ * CPU into each aligned scrape window as a finer one while solving a third as often.
+ */
+export const TRAFFIC_PROFILE_STEP_MS = 3 * DEFAULT_PROFILE_STEP_MS;
 /** Node CPU assumed for a container without a limit when the Node object gives none. */
 const FALLBACK_NODE_CPU_MILLI = 2000;
 
@@ -186,7 +192,7 @@ export class TrafficController implements Controller {
     private readonly overrides: readonly UsageOverride[] = [],
     opts: { profileStepMs?: number } = {},
   ) {
-    this.stepMs = opts.profileStepMs ?? DEFAULT_PROFILE_STEP_MS;
+    this.stepMs = opts.profileStepMs ?? TRAFFIC_PROFILE_STEP_MS;
     for (const spec of loads) {
       if (this.gens.has(spec.name)) throw new Error(`load generator "${spec.name}" is defined twice`);
       if (!spec.openLoop === !spec.closedLoop) throw new Error(`load generator "${spec.name}": exactly one of openLoop and closedLoop is required`);
@@ -585,7 +591,7 @@ export class TrafficController implements Controller {
       g.endpoints = eps.length;
       const timeoutS = (g.spec.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000;
       // Station groups: pods with the same capacity and cost share one MVA group.
-      const groups = new Map<string, { group: StationGroup; pods: string[]; model: UsageModel }>();
+      const entries: Array<{ group: StationGroup; pods: string[]; model: UsageModel; capMilli: number }> = [];
       for (const key of eps) {
         const info = this.info(key);
         if (!info || info.serving === undefined) continue;
@@ -593,14 +599,19 @@ export class TrafficController implements Controller {
         const limit = info.servingLimitMilli ?? this.nodeCpuMilli(info.nodeName);
         const background = this.background(key, g) * 1000;
         const capMilli = Math.max(1, limit - m.cpuMilli - background);
-        const gk = `${capMilli}|${m.cpuSecondsPerRequest}|${m.maxCoresPerRequest}`;
-        let e = groups.get(gk);
-        if (!e) groups.set(gk, (e = { group: { count: 0, visit: 0, capacityCores: capMilli / 1000, costCpuS: m.cpuSecondsPerRequest }, pods: [], model: m }));
+        // Groups in order of first appearance, keyed by (capacity, cost, max cores per request).
+        let e: (typeof entries)[number] | undefined;
+        for (const x of entries) {
+          if (x.capMilli === capMilli && x.model.cpuSecondsPerRequest === m.cpuSecondsPerRequest && x.model.maxCoresPerRequest === m.maxCoresPerRequest) {
+            e = x;
+            break;
+          }
+        }
+        if (!e) entries.push((e = { group: { count: 0, visit: 0, capacityCores: capMilli / 1000, costCpuS: m.cpuSecondsPerRequest }, pods: [], model: m, capMilli }));
         e.group.count++;
         e.pods.push(key);
       }
       const k = eps.length;
-      const entries = [...groups.values()];
       for (const e of entries) e.group.visit = k > 0 ? 1 / k : 0;
       let loads: PodLoad[];
       if (g.spec.openLoop) {
