@@ -58,6 +58,8 @@ export interface LaunchRequest {
   tags: Record<string, string>;
   /** For logs and errors. */
   nodeClaimName?: string;
+  /** The node class (EC2NodeClass object) to launch from: AMI, subnets, kubelet settings. Optional. */
+  nodeClass?: unknown;
 }
 
 export interface CloudInstance {
@@ -74,6 +76,9 @@ export interface CloudInstance {
   tags: Record<string, string>;
   privateIp: string;
   privateDnsName: string;
+  /** Subnet and security groups the instance was launched into (for subnet/security-group drift). */
+  subnetId?: string;
+  securityGroupIds?: string[];
 }
 
 /** CreateFleet failed for every override: InsufficientInstanceCapacity / UnfulfillableCapacity. */
