@@ -198,7 +198,8 @@ function hasKubectl(): boolean {
 
 describe.skipIf(!hasKubectl())("kubectl 1.32 against the OpenAPI documents", () => {
   it("explain reads the schemas; apply validates on the server (fieldValidation=Strict) without /openapi/v2", async () => {
-    const requests: { method: string; url: string; body: string }[] = [];
+    const requests: { method: string; url: string; body: string; contentType?: string }[] = [];
+    let stored: any;
     const byGV = new Map<string, KindInfo[]>();
     for (const k of KINDS) for (const v of [k.version, ...(k.otherVersions ?? [])]) {
       const gv = apiVersionOf(k, v);
@@ -208,7 +209,7 @@ describe.skipIf(!hasKubectl())("kubectl 1.32 against the OpenAPI documents", () 
       let body = "";
       req.on("data", (c) => (body += c));
       req.on("end", () => {
-        requests.push({ method: req.method!, url: req.url!, body });
+        requests.push({ method: req.method!, url: req.url!, body, contentType: req.headers["content-type"] });
         const u = new URL(req.url!, "http://x");
         const send = (code: number, obj: unknown) => {
           res.writeHead(code, { "Content-Type": "application/json" });
@@ -233,7 +234,12 @@ describe.skipIf(!hasKubectl())("kubectl 1.32 against the OpenAPI documents", () 
         }
         if (req.method === "POST") {
           const obj = JSON.parse(body);
-          return send(201, { ...obj, metadata: { ...obj.metadata, namespace: "default", uid: "u1", resourceVersion: "1" } });
+          stored = { ...obj, metadata: { ...obj.metadata, namespace: "default", uid: "u1", resourceVersion: "1" } };
+          return send(201, stored);
+        }
+        if (stored && p === "/apis/apps/v1/namespaces/default/deployments/web") {
+          if (req.method === "GET") return send(200, stored);
+          if (req.method === "PATCH") return send(200, stored);
         }
         send(404, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", code: 404, reason: "NotFound", message: "not found" });
       });
@@ -271,6 +277,20 @@ describe.skipIf(!hasKubectl())("kubectl 1.32 against the OpenAPI documents", () 
       expect(unknownFieldPaths(JSON.parse(post.body), { sorted: true })).toEqual(["spec.template.spec.containers[0].imagePullPolicyy"]);
       expect(requests.some((r) => r.url.startsWith("/openapi/v2"))).toBe(false);
       expect(requests.some((r) => r.url.startsWith("/openapi/v3/apis/apps/v1?hash="))).toBe(true);
+
+      // Update: kubectl computes the strategic merge patch from the v3 schemas (merge keys), quietly.
+      writeFileSync(manifest, "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n");
+      const up = await kubectl("apply", "-f", manifest);
+      expect(up.stderr).toBe("");
+      expect(up.stdout.trim()).toBe("deployment.apps/web configured");
+      const patch = requests.find((r) => r.method === "PATCH")!;
+      expect(patch.contentType).toBe("application/strategic-merge-patch+json");
+      expect(patch.url).toBe("/apis/apps/v1/namespaces/default/deployments/web?fieldManager=kubectl-client-side-apply&fieldValidation=Strict");
+      const pb = JSON.parse(patch.body);
+      expect(pb.spec.replicas).toBe(3);
+      expect(pb.spec.template.spec["$setElementOrder/containers"]).toEqual([{ name: "web" }]);
+      expect(pb.spec.template.spec.containers).toEqual([{ image: "nginx:1.27", imagePullPolicyy: null, name: "web" }]);
+      expect(requests.some((r) => r.url.startsWith("/openapi/v2"))).toBe(false);
     } finally {
       server.close();
     }
