@@ -39,6 +39,8 @@ describe("Scenario document", () => {
         podStartupDelayMs: 3_000,
         nodeStartupDelayMs: 60_000,
       },
+      karpenter: { featureGates: { SpotToSpotConsolidation: false }, batchIdleDurationMs: 1_000, batchMaxDurationMs: 10_000 },
+      aws: { iceRate: 0, insufficientCapacity: [] },
     });
   });
 
@@ -115,5 +117,43 @@ describe("Scenario document", () => {
     expect(fail("  colour: blue\n").message).toBe('s.yaml: document 1, line 5: unknown field "spec.colour"');
     expect(didYouMean("sed", ["seed", "region"])).toBe("seed");
     expect(didYouMean("xyz", ["seed", "region"])).toBeUndefined();
+  });
+});
+
+describe("spec.karpenter and spec.aws", () => {
+  it("parses feature gates, batching windows and the simulated EC2's capacity settings", () => {
+    const s = load(
+      "  region: ap-northeast-2\n  karpenter: {featureGates: {SpotToSpotConsolidation: true}, batchIdleDuration: 2s, batchMaxDuration: 20s}\n" +
+        "  aws: {launchDelay: 5s, iceRate: 0.25, insufficientCapacity: [{instanceType: c5a.2xlarge, zone: ap-northeast-2a, capacityType: on-demand}]}\n",
+    );
+    expect(s.karpenter).toEqual({ featureGates: { SpotToSpotConsolidation: true }, batchIdleDurationMs: 2_000, batchMaxDurationMs: 20_000 });
+    expect(s.aws).toEqual({ launchDelayMs: 5_000, iceRate: 0.25, insufficientCapacity: [{ instanceType: "c5a.2xlarge", zone: "ap-northeast-2a", capacityType: "on-demand" }] });
+  });
+
+  it("rejects bad values with the field named", () => {
+    expect(fail("  karpenter: {featureGates: {SpotToSpot: true}}\n").message).toContain('unknown field "spec.karpenter.featureGates.SpotToSpot"');
+    expect(fail("  karpenter: {featureGates: {SpotToSpotConsolidation: yes please}}\n").message).toContain(
+      'spec.karpenter.featureGates.SpotToSpotConsolidation: Invalid value: "yes please": must be true or false',
+    );
+    expect(fail("  karpenter: {batchIdleDuration: 5s, batchMaxDuration: 2s}\n").message).toContain("spec.karpenter.batchMaxDuration: Invalid value");
+    expect(fail("  aws: {iceRate: 2}\n").message).toContain("spec.aws.iceRate: Invalid value: 2: must be a probability between 0 and 1");
+    expect(fail("  aws: {insufficientCapacity: [{zone: us-west-2a}]}\n").message).toContain('spec.aws.insufficientCapacity[0].zone: Unsupported value: "us-west-2a"');
+    expect(fail("  aws: {insufficientCapacity: [{capacityType: SPOT}]}\n").message).toContain(
+      'spec.aws.insufficientCapacity[0].capacityType: Unsupported value: "SPOT": supported values: "spot", "on-demand"',
+    );
+    expect(fail("  aws: {insufficientCapacity: [{}]}\n").message).toContain("Required value: at least one of instanceType, zone, capacityType");
+  });
+
+  it("timeline interrupt names a node, a NodeClaim or a NodePool", () => {
+    const s = load(
+      "  timeline:\n    - {at: 1m, interrupt: {node: ip-10-0-1-1.ec2.internal}}\n    - {at: 2m, interrupt: nodeclaim/default-abcde}\n    - {at: 3m, interrupt: {nodepool: spot}}\n",
+    );
+    expect(s.timeline.map((e) => [e.atMs, { ...e.action, source: undefined }])).toEqual([
+      [60_000, { type: "interrupt", node: "ip-10-0-1-1.ec2.internal", source: undefined }],
+      [120_000, { type: "interrupt", nodeClaim: "default-abcde", source: undefined }],
+      [180_000, { type: "interrupt", nodePool: "spot", source: undefined }],
+    ]);
+    expect(fail("  timeline:\n    - {at: 1m, interrupt: {node: a, nodepool: b}}\n").message).toContain("spec.timeline[0].interrupt.nodepool: Forbidden: may not be set together with node");
+    expect(fail("  timeline:\n    - {at: 1m, interrupt: pod/x}\n").message).toContain('must be node/NAME, nodeclaim/NAME or nodepool/NAME');
   });
 });

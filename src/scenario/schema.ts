@@ -5,7 +5,7 @@
  * Everything but `spec.timeline` is converted here; timeline entries are parsed by timeline.ts.
  */
 import type { LoadGeneratorSpec, RateProfile, UsageOverride } from "../workload/types.js";
-import type { MetricFeedSpec, NodeGroupSpec, ScenarioSpec } from "./types.js";
+import type { AwsSettings, InsufficientCapacitySpec, KarpenterSettings, MetricFeedSpec, NodeGroupSpec, ScenarioSpec } from "./types.js";
 import {
   arr,
   bytes,
@@ -48,6 +48,8 @@ export const DEFAULTS = {
     podStartupDelayMs: 3_000,
     nodeStartupDelayMs: 60_000,
   },
+  karpenter: { spotToSpotConsolidation: false, batchIdleDurationMs: 1_000, batchMaxDurationMs: 10_000 },
+  aws: { iceRate: 0 },
 } as const;
 
 /**
@@ -101,6 +103,8 @@ const SPEC_FIELDS = [
   "usage",
   "metrics",
   "settings",
+  "karpenter",
+  "aws",
   "timeline",
 ];
 
@@ -157,10 +161,12 @@ export function parseScenarioDoc(ctx: DocContext, raw: unknown, defaultName: str
   const usage = s.usage === undefined ? [] : arr(ctx, s.usage, P("usage")).map((u, i) => parseUsage(ctx, u, P("usage", i)));
   const metrics = s.metrics === undefined ? [] : arr(ctx, s.metrics, P("metrics")).map((m, i) => parseMetric(ctx, m, P("metrics", i)));
   const settings = parseSettings(ctx, s.settings, P("settings"));
+  const karpenter = parseKarpenter(ctx, s.karpenter, P("karpenter"));
+  const aws = parseAws(ctx, s.aws, P("aws"), zones);
   const rawTimeline = s.timeline === undefined || s.timeline === null ? [] : arr(ctx, s.timeline, P("timeline"));
 
   return {
-    spec: { name, region, zones, durationMs, seed, startTimeMs, nodeGroups, load, usage, metrics, settings },
+    spec: { name, region, zones, durationMs, seed, startTimeMs, nodeGroups, load, usage, metrics, settings, karpenter, aws },
     rawTimeline,
   };
 }
@@ -418,5 +424,64 @@ function parseSettings(ctx: DocContext, raw: unknown, path: Path): ScenarioSpec[
   }
   if (out.hpaSyncPeriodMs <= 0) ctx.fail([...path, "hpaSyncPeriod"], `Invalid value: ${render(o.hpaSyncPeriod)}: must be greater than 0`);
   if (out.metricResolutionMs <= 0) ctx.fail([...path, "metricResolution"], `Invalid value: ${render(o.metricResolution)}: must be greater than 0`);
+  return out;
+}
+
+const FEATURE_GATES = ["SpotToSpotConsolidation"] as const;
+
+/** `spec.karpenter`: `{featureGates: {SpotToSpotConsolidation}, batchIdleDuration, batchMaxDuration}`. */
+function parseKarpenter(ctx: DocContext, raw: unknown, path: Path): KarpenterSettings {
+  const out: KarpenterSettings = {
+    featureGates: { SpotToSpotConsolidation: DEFAULTS.karpenter.spotToSpotConsolidation },
+    batchIdleDurationMs: DEFAULTS.karpenter.batchIdleDurationMs,
+    batchMaxDurationMs: DEFAULTS.karpenter.batchMaxDurationMs,
+  };
+  if (raw === undefined || raw === null) return out;
+  const o = obj(ctx, raw, path, ["featureGates", "batchIdleDuration", "batchMaxDuration"]);
+  if (o.featureGates !== undefined && o.featureGates !== null) {
+    const fg = obj(ctx, o.featureGates, [...path, "featureGates"], FEATURE_GATES);
+    if (fg.SpotToSpotConsolidation !== undefined) {
+      const v = fg.SpotToSpotConsolidation;
+      if (typeof v !== "boolean") ctx.fail([...path, "featureGates", "SpotToSpotConsolidation"], `Invalid value: ${render(v)}: must be true or false`);
+      out.featureGates.SpotToSpotConsolidation = v;
+    }
+  }
+  if (o.batchIdleDuration !== undefined) out.batchIdleDurationMs = duration(ctx, o.batchIdleDuration, [...path, "batchIdleDuration"]);
+  if (o.batchMaxDuration !== undefined) out.batchMaxDurationMs = duration(ctx, o.batchMaxDuration, [...path, "batchMaxDuration"]);
+  if (out.batchIdleDurationMs <= 0) ctx.fail([...path, "batchIdleDuration"], `Invalid value: ${render(o.batchIdleDuration)}: must be greater than 0`);
+  if (out.batchMaxDurationMs < out.batchIdleDurationMs) {
+    ctx.fail([...path, "batchMaxDuration"], `Invalid value: ${render(o.batchMaxDuration ?? "10s")}: must be greater than or equal to batchIdleDuration`);
+  }
+  return out;
+}
+
+const CAPACITY_TYPES = ["spot", "on-demand"] as const;
+
+/** `spec.aws`: `{launchDelay, iceRate, insufficientCapacity: [{instanceType, zone, capacityType}]}`. */
+function parseAws(ctx: DocContext, raw: unknown, path: Path, zones: string[]): AwsSettings {
+  const out: AwsSettings = { iceRate: DEFAULTS.aws.iceRate, insufficientCapacity: [] };
+  if (raw === undefined || raw === null) return out;
+  const o = obj(ctx, raw, path, ["launchDelay", "iceRate", "insufficientCapacity"]);
+  if (o.launchDelay !== undefined) out.launchDelayMs = duration(ctx, o.launchDelay, [...path, "launchDelay"]);
+  if (o.iceRate !== undefined) {
+    out.iceRate = num(ctx, o.iceRate, [...path, "iceRate"], 0);
+    if (out.iceRate > 1) ctx.fail([...path, "iceRate"], `Invalid value: ${out.iceRate}: must be a probability between 0 and 1`);
+  }
+  if (o.insufficientCapacity !== undefined) {
+    out.insufficientCapacity = arr(ctx, o.insufficientCapacity, [...path, "insufficientCapacity"]).map((x, i) => {
+      const ip: Path = [...path, "insufficientCapacity", i];
+      const e = obj(ctx, x, ip, ["instanceType", "zone", "capacityType"]);
+      const spec: InsufficientCapacitySpec = {};
+      if (e.instanceType !== undefined) spec.instanceType = str(ctx, e.instanceType, [...ip, "instanceType"]);
+      if (e.zone !== undefined) {
+        const z = str(ctx, e.zone, [...ip, "zone"]);
+        if (!zones.includes(z)) ctx.fail([...ip, "zone"], `Unsupported value: ${render(z)}: supported values: ${zones.map((s) => JSON.stringify(s)).join(", ")}`);
+        spec.zone = z;
+      }
+      if (e.capacityType !== undefined) spec.capacityType = oneOf(ctx, e.capacityType, [...ip, "capacityType"], CAPACITY_TYPES);
+      if (!spec.instanceType && !spec.zone && !spec.capacityType) ctx.fail(ip, "Required value: at least one of instanceType, zone, capacityType");
+      return spec;
+    });
+  }
   return out;
 }

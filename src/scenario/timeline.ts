@@ -1,7 +1,7 @@
 /**
  * The scenario timeline: user actions at virtual times, written either as kubectl one-liners
  * (`run: kubectl scale deployment/php-apache --replicas=3`; the `kubectl` prefix is optional) or in
- * structured form (`apply:`, `delete:`, `scale:`, `patch:`, `startLoad:`, `stopLoad:`, `setLoad:`).
+ * structured form (`apply:`, `delete:`, `scale:`, `patch:`, `startLoad:`, `stopLoad:`, `setLoad:`, `interrupt:`).
  *
  * kubectl commands understood (flags as kubectl 1.32 spells them; -n/--namespace anywhere):
  *   scale TYPE NAME|TYPE/NAME --replicas=N
@@ -35,7 +35,7 @@ export interface TimelineOptions {
   loadManifests(path: string, from: { file: string; document: number; line: number; field: string }): LoadedObject[];
 }
 
-const ENTRY_FIELDS = ["at", "note", "run", "apply", "delete", "scale", "patch", "startLoad", "stopLoad", "setLoad"];
+const ENTRY_FIELDS = ["at", "note", "run", "apply", "delete", "scale", "patch", "startLoad", "stopLoad", "setLoad", "interrupt"];
 const ACTION_FIELDS = ENTRY_FIELDS.slice(2);
 
 /** A kubectl usage error: becomes `spec.timeline[i].run: Invalid value: "<text>": error: <message>`. */
@@ -145,6 +145,30 @@ export function parseTimeline(ctx: DocContext, raw: readonly unknown[], opts: Ti
         const name = str(ctx, v, P);
         const entry = push({ type: key, name, source: src(`${key} ${name}`) });
         loadRefs.push({ name, path: P, entry });
+        break;
+      }
+      case "interrupt": {
+        // `interrupt: {node: X}` | `{nodeclaim: X}` | `{nodepool: X}` (its oldest running NodeClaim), or "node/X" etc.
+        let kind: string;
+        let name: string;
+        if (typeof v === "string") {
+          const m = /^(node|nodes|nodeclaim|nodeclaims|nodepool|nodepools)\/(.+)$/.exec(v);
+          if (!m) ctx.fail(P, `Invalid value: ${render(v)}: must be node/NAME, nodeclaim/NAME or nodepool/NAME`);
+          kind = m[1]!.replace(/s$/, "");
+          name = m[2]!;
+        } else {
+          const o = obj(ctx, v, P, ["node", "nodeclaim", "nodepool"]);
+          const given = (["node", "nodeclaim", "nodepool"] as const).filter((k) => o[k] !== undefined);
+          if (given.length === 0) ctx.fail(P, 'Required value: one of "node", "nodeclaim", "nodepool"');
+          if (given.length > 1) ctx.fail([...P, given[1]!], `Forbidden: may not be set together with ${given[0]}`);
+          kind = given[0]!;
+          name = str(ctx, o[kind], [...P, kind]);
+        }
+        const action: Extract<TimelineAction, { type: "interrupt" }> = { type: "interrupt", source: src(`interrupt ${kind}/${name}`) };
+        if (kind === "node") action.node = name;
+        else if (kind === "nodeclaim") action.nodeClaim = name;
+        else action.nodePool = name;
+        push(action);
         break;
       }
       case "setLoad": {

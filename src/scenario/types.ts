@@ -38,7 +38,34 @@ export type TimelineAction =
   | { type: "patch"; kind: string; namespace?: string; name: string; patch: unknown; patchType: "merge" | "strategic" | "json"; source: string }
   | { type: "startLoad"; name: string; source: string }
   | { type: "stopLoad"; name: string; source: string }
-  | { type: "setLoad"; name: string; clients?: number; rps?: number; /** closed loop: new think time */ thinkTimeMs?: number; source: string };
+  | { type: "setLoad"; name: string; clients?: number; rps?: number; /** closed loop: new think time */ thinkTimeMs?: number; source: string }
+  /** A spot interruption notice (EC2 reclaims the instance 2 minutes later) for a node, a NodeClaim, or the oldest running NodeClaim of a NodePool. */
+  | { type: "interrupt"; node?: string; nodeClaim?: string; nodePool?: string; source: string };
+
+/** `spec.karpenter`: the Karpenter controller's settings (helm values / environment). */
+export interface KarpenterSettings {
+  featureGates: { SpotToSpotConsolidation: boolean };
+  /** BATCH_IDLE_DURATION, default 1 s. */
+  batchIdleDurationMs: number;
+  /** BATCH_MAX_DURATION, default 10 s. */
+  batchMaxDurationMs: number;
+}
+
+/** An offering the simulated EC2 has no capacity for (CreateFleet answers InsufficientInstanceCapacity). */
+export interface InsufficientCapacitySpec {
+  instanceType?: string;
+  zone?: string;
+  capacityType?: "spot" | "on-demand";
+}
+
+/** `spec.aws`: the simulated AWS account. */
+export interface AwsSettings {
+  /** CreateFleet → instance running; undefined = the simulated AWS's own default. */
+  launchDelayMs?: number;
+  /** Probability that a CreateFleet override has no capacity (per launch attempt), default 0. */
+  iceRate: number;
+  insufficientCapacity: InsufficientCapacitySpec[];
+}
 
 export interface TimelineEntry {
   atMs: number;
@@ -58,6 +85,10 @@ export interface ScenarioSpec {
   usage: UsageOverride[];
   metrics: MetricFeedSpec[];
   timeline: TimelineEntry[];
+  /** Karpenter settings (always filled by the loader; optional for hand-built specs). */
+  karpenter?: KarpenterSettings;
+  /** Simulated AWS settings (always filled by the loader; optional for hand-built specs). */
+  aws?: AwsSettings;
   /** Controller settings (kube-controller-manager flags, metrics-server resolution, …). */
   settings: {
     metricResolutionMs: number; // metrics-server --metric-resolution, default 15 s
