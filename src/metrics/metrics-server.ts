@@ -53,6 +53,11 @@ interface ContainerState {
   prev: Point | undefined;
   memory: number;
   seen: number; // scrape generation
+  /** Cumulative at the previous scrape, for the node counter. */
+  nodeCum: number;
+  /** The pod's namespace and name (split from podKey once). */
+  ns: string;
+  pod: string;
 }
 
 interface NodeState {
@@ -74,8 +79,6 @@ export class MetricsServer implements Controller, ResourceMetricsApi {
   private runtime: ContainerRuntime | undefined;
   private containers = new Map<RuntimeContainer, ContainerState>();
   private nodes = new Map<string, NodeState>();
-  /** Per node: container → cumulative at the previous scrape (for the node counter). */
-  private nodeContainerCum = new Map<RuntimeContainer, number>();
   private generation = 0;
   private byNs = new Map<string, NsIndex>();
   private nodeMetricsList: NodeMetrics[] = [];
@@ -156,42 +159,67 @@ export class MetricsServer implements Controller, ResourceMetricsApi {
     // Pods of the batch: podKey → containers sampled.
     const pods = new Map<string, { pod: KubeObject; list: RuntimeContainer[] }>();
     const nodeSum = new Map<string, { cum: number; mem: number }>();
-    const nodeObjs = new Map<string, KubeObject | undefined>();
-    const nodeOf = (n: string) => {
-      if (!nodeObjs.has(n)) nodeObjs.set(n, store.get("Node", undefined, n));
-      return nodeObjs.get(n);
-    };
+    /** Per node name: the per-scrape sum, or null when its kubelet is unreachable. */
+    const nodeAcc = new Map<string, { cum: number; mem: number } | null>();
     rt?.forEach((c) => {
-      const node = nodeOf(c.nodeName);
-      if (node && !nodeReachable(node)) {
-        return;
+      let ns = nodeAcc.get(c.nodeName);
+      if (ns === undefined) {
+        const node = store.get("Node", undefined, c.nodeName);
+        ns = node && !nodeReachable(node) ? null : { cum: 0, mem: 0 };
+        nodeAcc.set(c.nodeName, ns);
+        if (ns) nodeSum.set(c.nodeName, ns);
       }
+      if (ns === null) return;
       const cum = rt.cpuCumulativeNanos(c, now);
-      // Node counter: integrate every container's CPU since the previous scrape.
-      let ns = nodeSum.get(c.nodeName);
-      if (!ns) nodeSum.set(c.nodeName, (ns = { cum: 0, mem: 0 }));
-      ns.cum += cum - (this.nodeContainerCum.get(c) ?? 0);
-      ns.mem += c.memoryBytes;
-      this.nodeContainerCum.set(c, cum);
       // Container points (pkg/storage/pod.go Store).
       let st = this.containers.get(c);
+      // Node counter: integrate every container's CPU since the previous scrape.
+      ns.cum += cum - (st && st.seen === gen - 1 ? st.nodeCum : 0);
+      ns.mem += c.memoryBytes;
       const fresh = c.startedAt < now && now - c.startedAt < res && now - c.startedAt >= FRESH_CONTAINER_MIN_RESOLUTION_MS;
-      if (fresh) {
-        st = { startedAt: c.startedAt, last: { t: now, cum }, prev: { t: c.startedAt, cum: 0 }, memory: c.memoryBytes, seen: gen };
-      } else if (st && st.startedAt === c.startedAt && c.startedAt < st.last.t) {
-        if (now > st.last.t) st.prev = st.last;
-        else if (!(st.prev && st.prev.t < now)) st.prev = undefined;
-        st.last = { t: now, cum };
+      if (!fresh && st && st.startedAt === c.startedAt && c.startedAt < st.last.t) {
+        if (now > st.last.t) {
+          // Rotate the two points (the old previous point's object is reused as the new last).
+          const recycled = st.prev;
+          st.prev = st.last;
+          if (recycled) {
+            recycled.t = now;
+            recycled.cum = cum;
+            st.last = recycled;
+          } else st.last = { t: now, cum };
+        } else {
+          if (!(st.prev && st.prev.t < now)) st.prev = undefined;
+          st.last = { t: now, cum };
+        }
         st.memory = c.memoryBytes;
         st.seen = gen;
+        st.nodeCum = cum;
       } else {
-        st = { startedAt: c.startedAt, last: { t: now, cum }, prev: undefined, memory: c.memoryBytes, seen: gen };
+        let podNs: string;
+        let podName: string;
+        if (st) {
+          podNs = st.ns;
+          podName = st.pod;
+        } else {
+          const slash = c.podKey.indexOf("/");
+          podNs = c.podKey.slice(0, slash);
+          podName = c.podKey.slice(slash + 1);
+        }
+        st = {
+          startedAt: c.startedAt,
+          last: { t: now, cum },
+          prev: fresh ? { t: c.startedAt, cum: 0 } : undefined,
+          memory: c.memoryBytes,
+          seen: gen,
+          nodeCum: cum,
+          ns: podNs,
+          pod: podName,
+        };
+        this.containers.set(c, st);
       }
-      this.containers.set(c, st);
       let e = pods.get(c.podKey);
       if (!e) {
-        const slash = c.podKey.indexOf("/");
-        const pod = store.get("Pod", c.podKey.slice(0, slash), c.podKey.slice(slash + 1));
+        const pod = store.get("Pod", st.ns, st.pod);
         // metrics-server lists pods from its informer: unknown (or recreated) pods are not served.
         if (!pod || (pod.metadata.uid && c.podUid && pod.metadata.uid !== c.podUid)) return;
         pods.set(c.podKey, (e = { pod, list: [] }));
@@ -200,7 +228,6 @@ export class MetricsServer implements Controller, ResourceMetricsApi {
     });
     // Forget containers not in this batch.
     for (const [c, st] of this.containers) if (st.seen !== gen) this.containers.delete(c);
-    for (const c of this.nodeContainerCum.keys()) if (this.containers.get(c)?.seen !== gen) this.nodeContainerCum.delete(c);
 
     // PodMetrics (GetMetrics), indexed.
     const byNs = new Map<string, NsIndex>();
