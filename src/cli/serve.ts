@@ -6,7 +6,8 @@
  * 3 × m5.large (one node per zone), so pods can run. With several files, the first supplies the
  * Scenario document (if any) and the manifests of all are applied at t = 0.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -26,7 +27,9 @@ Serves the Kubernetes API of the simulated cluster (kubectl 1.32 works verbatim)
   --port P         listen port (default 6443; 0 = any free port)
   --address A      listen address (default 127.0.0.1; any other address requires --token)
   --token T        require "Authorization: Bearer T" on every request
-  --tls-cert/--tls-key   serve HTTPS with this certificate and key (PEM files)
+  --tls-cert/--tls-key   serve HTTPS with this certificate and key (PEM files). With --token and
+                   no certificate, a self-signed one is made with openssl (kubectl never sends
+                   a bearer token over plain http)
   --kubeconfig P   where to write the kubeconfig (default: $TMPDIR/scalelab/kubeconfig-<port>.yaml)
 With no scenario: an empty EKS cluster (us-east-1, 3 x m5.large, one per zone).
 `;
@@ -87,13 +90,37 @@ export async function startServe(o: ServeOptions): Promise<StartedServe> {
   // Wall clock → calendar time of t = 0: timestamps then read as "now" in kubectl's client-side ages.
   scenario.spec.startTimeMs = o.startTimeMs ?? Math.floor(Date.now() / 1000) * 1000;
   const sim = new Simulation(scenario, { seed: o.seed });
-  const tls = o.tlsCert && o.tlsKey ? { cert: readFileSync(o.tlsCert), key: readFileSync(o.tlsKey) } : undefined;
+  let tls: { cert: Buffer; key: Buffer } | undefined = o.tlsCert && o.tlsKey ? { cert: readFileSync(o.tlsCert), key: readFileSync(o.tlsKey) } : undefined;
+  let caPem: string | undefined;
+  if (!tls && o.token) {
+    const made = selfSignedCertificate(o.address);
+    tls = made;
+    caPem = made.cert.toString();
+  }
   const server = new ApiServer(sim, { speed: o.speed, token: o.token, tls, parts: undefined });
   const { port, url } = await server.listen(o.port, o.address);
   const kubeconfigPath = resolve(o.kubeconfig ?? join(tmpdir(), "scalelab", `kubeconfig-${port}.yaml`));
   mkdirSync(dirname(kubeconfigPath), { recursive: true });
-  writeFileSync(kubeconfigPath, kubeconfigYaml({ server: url, token: o.token }), { mode: 0o600 });
+  writeFileSync(kubeconfigPath, kubeconfigYaml({ server: url, token: o.token, caPem }), { mode: 0o600 });
   return { server, sim, url, port, kubeconfigPath };
+}
+
+/** A throwaway self-signed certificate for 127.0.0.1/localhost (and `address`), made with openssl. */
+export function selfSignedCertificate(address: string): { cert: Buffer; key: Buffer } {
+  const dir = mkdtempSync(join(tmpdir(), "scalelab-tls-"));
+  const san = ["DNS:localhost", "IP:127.0.0.1"];
+  if (address && address !== "127.0.0.1" && address !== "0.0.0.0" && address !== "::") san.push(/^[\d.]+$|:/.test(address) ? `IP:${address}` : `DNS:${address}`);
+  try {
+    execFileSync(
+      "openssl",
+      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj", "/CN=scalelab", "-addext", `subjectAltName=${san.join(",")}`,
+        "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")],
+      { stdio: "ignore" },
+    );
+  } catch (e) {
+    throw new Error(`--token needs TLS (kubectl does not send bearer tokens over http): pass --tls-cert/--tls-key, or install openssl (${(e as Error).message})`);
+  }
+  return { cert: readFileSync(join(dir, "cert.pem")), key: readFileSync(join(dir, "key.pem")) };
 }
 
 export async function serveCommand(argv: string[]): Promise<number> {

@@ -67,7 +67,9 @@ export function fieldsOf(v: unknown, field = ""): Fields {
       if (field === "" && (k === "apiVersion" || k === "kind" || k === "status")) continue;
       if (field === "metadata" && !(k === "labels" || k === "annotations" || k === "finalizers" || k === "ownerReferences")) continue;
       if (child === undefined) continue;
-      out["f:" + k] = fieldsOf(child, k);
+      const sub = fieldsOf(child, k);
+      if (k === "metadata" && Object.keys(sub).length === 0) continue;
+      out["f:" + k] = sub;
     }
     return out;
   }
