@@ -100,6 +100,9 @@ export interface AllocatableOptions {
   rootVolumeGiB?: number;
   /** Eviction threshold memory.available (MiB), default 100. */
   evictionMemoryMiB?: number;
+  /** kubelet kubeReserved overrides (replace the computed kube-reserved CPU / memory). */
+  kubeReservedCpuMilli?: number;
+  kubeReservedMemoryMiB?: number;
   /** Extra system-reserved (added to kube-reserved), default none. */
   systemReservedCpuMilli?: number;
   systemReservedMemoryMiB?: number;
@@ -153,13 +156,13 @@ export function eksAllocatable(type: string | InstanceTypeInfo, opts: Allocatabl
   if (opts.podsPerCore !== undefined && opts.podsPerCore > 0) pods = Math.min(pods, opts.podsPerCore * t.vcpu);
 
   const cpuCap = t.vcpu * 1000;
-  const cpuReserved = kubeReservedCpuMilli(t.vcpu);
+  const cpuReserved = opts.kubeReservedCpuMilli ?? kubeReservedCpuMilli(t.vcpu);
   const cpuAlloc = cpuCap - cpuReserved - (opts.systemReservedCpuMilli ?? 0);
 
   const nominal = t.memoryMiB - (t.arch === "arm64" ? 64 : 0);
   const vmOverhead = Math.ceil(nominal * (opts.vmMemoryOverheadPercent ?? VM_MEMORY_OVERHEAD_PERCENT) - 1e-9);
   const memCapMiB = nominal - vmOverhead;
-  const memReservedMiB = 11 * eniPods + 255; // AL2/AL2023: always the ENI-limited count
+  const memReservedMiB = opts.kubeReservedMemoryMiB ?? 11 * eniPods + 255; // AL2/AL2023: always the ENI-limited count
   const evictMiB = opts.evictionMemoryMiB ?? 100;
   const memAllocMiB = memCapMiB - memReservedMiB - (opts.systemReservedMemoryMiB ?? 0) - evictMiB;
 
