@@ -5,16 +5,20 @@
 import { parseArgs } from "node:util";
 import { runCommand } from "./run.js";
 import { serveCommand } from "./serve.js";
+import { nodesCommand } from "./nodes.js";
 
 const USAGE = `scalelab — the EKS autoscaling stack on a simulated cluster, on virtual time
 
 Usage:
-  scalelab run FILE [--output text|json] [--seed N] [--until DURATION] [--speed N] [--logs] [--quiet-pods] [-A]
+  scalelab run FILE [--output text|json] [--seed N] [--until DURATION] [--speed N] [--logs] [--quiet-pods] [-A] [--nodes]
+
+  scalelab nodes FILE [--at DURATION] [--seed N] [--resources cpu,memory] [--node-selector SELECTOR]
 
   scalelab serve [SCENARIO...] [--speed N] [--port P] [--address A] [--token T] [--tls-cert F --tls-key F] [--kubeconfig PATH]
 
 Commands:
   run     Run a scenario file (a Scenario document plus Kubernetes manifests) and print what happens.
+  nodes   Run a scenario to --at and print the eks-node-viewer view (requests vs allocatable, $/hour, $/month).
   serve   Run the simulation at --speed x real time and serve the Kubernetes API (kubectl works verbatim).
 
 Options for run:
@@ -25,6 +29,7 @@ Options for run:
       --speed    0 = as fast as possible (default); 1 = real time; 60 = a minute per second
       --logs     include controller logs (type "log" records / log lines)
       --quiet-pods  omit per-pod records
+      --nodes    print the eks-node-viewer view of the nodes at the end (json: a "nodes" record)
   -A, --all-namespaces  text output: include kube-system's events and pods
   -h, --help     this help
 `;
@@ -36,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     return cmd ? 0 : 1;
   }
   if (cmd === "serve") return serveCommand(rest);
+  if (cmd === "nodes") return nodesCommand(rest);
   if (cmd === "run") {
     let parsed;
     try {
@@ -50,6 +56,7 @@ export async function main(argv: string[]): Promise<number> {
           logs: { type: "boolean", default: false },
           "quiet-pods": { type: "boolean", default: false },
           "all-namespaces": { type: "boolean", short: "A", default: false },
+          nodes: { type: "boolean", default: false },
           help: { type: "boolean", short: "h", default: false },
         },
       });
@@ -73,6 +80,7 @@ export async function main(argv: string[]): Promise<number> {
       logs: parsed.values.logs as boolean,
       quietPods: parsed.values["quiet-pods"] as boolean,
       allNamespaces: parsed.values["all-namespaces"] as boolean,
+      nodes: parsed.values.nodes as boolean,
     });
   }
   process.stderr.write(`error: unknown command "${cmd}"\n${USAGE}`);

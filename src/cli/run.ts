@@ -5,6 +5,7 @@ import { describeSource, loadScenarioFile, ScenarioError } from "../scenario/loa
 import { Simulation, SimulationInputError } from "../sim/simulation.js";
 import type { OutputRecord } from "../report/recorder.js";
 import { TextPrinter } from "./text.js";
+import { simulationNodeView } from "./nodes.js";
 
 export interface RunOptions {
   output: string;
@@ -14,6 +15,8 @@ export interface RunOptions {
   logs: boolean;
   quietPods: boolean;
   allNamespaces?: boolean;
+  /** Print the eks-node-viewer view at the end. */
+  nodes?: boolean;
 }
 
 export async function runCommand(file: string, opts: RunOptions): Promise<number> {
@@ -106,6 +109,11 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
     delete (summary as Record<string, unknown>).wallSeconds;
   }
   write(summary);
+  if (opts.nodes) {
+    const view = simulationNodeView(sim, { resources: ["cpu", "memory"] });
+    if (opts.output === "json") write({ t: sim.clock.now() / 1000, type: "nodes", view: view.trimEnd().split("\n") });
+    else out.write("\n" + view);
+  }
   return 0;
 }
 

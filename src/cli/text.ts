@@ -117,6 +117,14 @@ export function formatSummary(r: OutputRecord): string {
     lines.push(`  ${pad(name, 40)} replica-seconds ${v.replicaSeconds}  peak ${v.peakReplicas}  now ${v.runningNow}`);
   }
   lines.push(`node-hours ${r.nodeHours}  cost $${Number(r.costUSD).toFixed(4)}`);
+  const byCt = (r.costByCapacityType ?? {}) as Record<string, { nodeHours: number; costUSD: number }>;
+  const byZone = (r.costByZone ?? {}) as Record<string, { nodeHours: number; costUSD: number }>;
+  if (Object.keys(byCt).length) lines.push(`  by capacity type: ${Object.entries(byCt).map(([k, v]) => `${k} $${v.costUSD.toFixed(4)} (${v.nodeHours} node-hours)`).join(", ")}`);
+  if (Object.keys(byZone).length) lines.push(`  by zone: ${Object.entries(byZone).map(([k, v]) => `${k || "-"} $${v.costUSD.toFixed(4)}`).join(", ")}`);
+  const rate = r.costPerHourNow as { total: number; nodes: number; byCapacityType: Record<string, number> } | undefined;
+  if (rate && rate.nodes) {
+    lines.push(`  now: ${rate.nodes} nodes $${rate.total.toFixed(4)}/hour ($${(rate.total * 730).toFixed(2)}/month): ${Object.entries(rate.byCapacityType).map(([k, v]) => `${k} $${v.toFixed(4)}/hour`).join(", ")}`);
+  }
   lines.push(`pending-pod seconds ${r.pendingPodSeconds} (peak ${r.peakPendingPods} pending)`);
   const load = (Array.isArray(r.load) ? r.load : []) as Array<Record<string, any>>;
   for (const s of load) {

@@ -26,6 +26,8 @@ interface NodeTrack {
   instanceType: string;
   capacityType: string;
   zone: string;
+  /** Karpenter NodePool or EKS node group, when labelled. */
+  pool?: string;
   since: number;
   until?: number;
   pricePerHour: number | undefined;
@@ -228,6 +230,7 @@ export class Recorder {
         instanceType: labels["node.kubernetes.io/instance-type"] ?? "",
         capacityType: labels["karpenter.sh/capacity-type"] ?? labels["eks.amazonaws.com/capacityType"] ?? "ON_DEMAND",
         zone: labels["topology.kubernetes.io/zone"] ?? "",
+        pool: labels["karpenter.sh/nodepool"] ?? labels["eks.amazonaws.com/nodegroup"],
         since: now,
         pricePerHour: this.pricer(n),
       });
@@ -248,6 +251,51 @@ export class Recorder {
   private onLog(r: LogRecord): void {
     if (!this.logRecords) return;
     this.emit({ t: r.t / 1000, type: "log", component: r.component, level: r.level, message: r.message, ...(r.fields ? { fields: r.fields } : {}) });
+  }
+
+  /** Node-hours and cost of the run so far by capacity type, by zone and per node, and the bill rate now. */
+  costBreakdown(now = this.clock.now()): CostBreakdown {
+    const byCapacityType: Record<string, CostBucket> = {};
+    const byZone: Record<string, CostBucket> = {};
+    const rateCt: Record<string, number> = {};
+    const rateZone: Record<string, number> = {};
+    let rate = 0;
+    let live = 0;
+    const nodes: NodeCost[] = [];
+    for (const tr of this.nodes.values()) {
+      const h = ((tr.until ?? now) - tr.since) / 3_600_000;
+      const ct = normalizeCapacityType(tr.capacityType);
+      const usd = tr.pricePerHour === undefined ? 0 : h * tr.pricePerHour;
+      const a = (byCapacityType[ct] ??= { nodeHours: 0, costUSD: 0 });
+      a.nodeHours += h;
+      a.costUSD += usd;
+      const z = (byZone[tr.zone] ??= { nodeHours: 0, costUSD: 0 });
+      z.nodeHours += h;
+      z.costUSD += usd;
+      if (tr.until === undefined) {
+        live++;
+        const p = tr.pricePerHour ?? 0;
+        rate += p;
+        rateCt[ct] = (rateCt[ct] ?? 0) + p;
+        rateZone[tr.zone] = (rateZone[tr.zone] ?? 0) + p;
+      }
+      const n: NodeCost = { name: tr.name, instanceType: tr.instanceType, capacityType: ct, zone: tr.zone, hours: round(h, 4), costUSD: round(usd, 4) };
+      if (tr.pool !== undefined) n.pool = tr.pool;
+      if (tr.pricePerHour !== undefined) n.pricePerHour = round(tr.pricePerHour, 5);
+      if (tr.until !== undefined) n.deletedAt = tr.until / 1000;
+      nodes.push(n);
+    }
+    for (const b of [...Object.values(byCapacityType), ...Object.values(byZone)]) {
+      b.nodeHours = round(b.nodeHours, 4);
+      b.costUSD = round(b.costUSD, 4);
+    }
+    const r5 = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v, 5)]));
+    return {
+      byCapacityType: sortKeys(byCapacityType),
+      byZone: sortKeys(byZone),
+      perHourNow: { total: round(rate, 5), nodes: live, byCapacityType: sortKeys(r5(rateCt)), byZone: sortKeys(r5(rateZone)) },
+      nodes,
+    };
   }
 
   /** Figures of the run so far. */
@@ -279,6 +327,7 @@ export class Recorder {
       b.nodeHours = round(b.nodeHours, 4);
       b.costUSD = round(b.costUSD, 4);
     }
+    const breakdown = this.costBreakdown(now);
     const scaleEvents: Record<string, number> = {};
     for (const r of ["SuccessfulRescale", "ScalingReplicaSet", "FailedScheduling", "OOMKilling", "BackOff", "Preempted", "Evicted"]) {
       const c = this.eventCounts.get(r);
@@ -292,6 +341,10 @@ export class Recorder {
       nodeHours: round(nodeHours, 4),
       costUSD: round(cost, 4),
       costByInstanceType: byType,
+      costByCapacityType: breakdown.byCapacityType,
+      costByZone: breakdown.byZone,
+      costPerHourNow: breakdown.perHourNow,
+      nodeCosts: breakdown.nodes,
       ...(unpriced ? { unpricedNodes: unpriced } : {}),
       pendingPodSeconds: round(this.pendingSeconds, 1),
       peakPendingPods: this.pendingPeak,
@@ -299,6 +352,44 @@ export class Recorder {
       ...extra,
     };
   }
+}
+
+function sortKeys<T>(o: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+export interface CostBucket {
+  nodeHours: number;
+  costUSD: number;
+}
+
+export interface NodeCost {
+  name: string;
+  instanceType: string;
+  /** `on-demand` | `spot` (EKS node groups' ON_DEMAND/SPOT normalized to Karpenter's words). */
+  capacityType: string;
+  zone: string;
+  pool?: string;
+  /** $/hour of this instance (the price it was bought at; spot included), undefined if unknown. */
+  pricePerHour?: number;
+  hours: number;
+  costUSD: number;
+  /** Simulated seconds when the node left the cluster. */
+  deletedAt?: number;
+}
+
+export interface CostBreakdown {
+  byCapacityType: Record<string, CostBucket>;
+  byZone: Record<string, CostBucket>;
+  /** The bill rate of the nodes present now: total and split by capacity type and by zone ($/h). */
+  perHourNow: { total: number; nodes: number; byCapacityType: Record<string, number>; byZone: Record<string, number> };
+  nodes: NodeCost[];
+}
+
+/** `ON_DEMAND`/`SPOT` (EKS managed node groups) → `on-demand`/`spot` (Karpenter). */
+export function normalizeCapacityType(ct: string): string {
+  const l = ct.toLowerCase().replace(/_/g, "-");
+  return l === "" ? "on-demand" : l;
 }
 
 function round(x: number, digits: number): number {

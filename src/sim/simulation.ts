@@ -29,6 +29,10 @@ import { updateScale } from "../cluster/scale.js";
 import { MetricsServer } from "../metrics/metrics-server.js";
 import { MetricFeeds } from "../metrics/feeds.js";
 import { HpaController } from "../autoscaling/hpa/controller.js";
+import { registerKarpenterKinds } from "../autoscaling/karpenter/api.js";
+import { karpenterControllers } from "../autoscaling/karpenter/index.js";
+import { CLOUD_PROVIDER_SERVICE } from "../cloud/provider.js";
+import { SimulatedAws } from "../cloud/aws/index.js";
 import { Recorder } from "../report/recorder.js";
 import type { Scenario, TimelineAction } from "../scenario/types.js";
 import { applyObject, patchObject } from "./apply.js";
@@ -58,6 +62,10 @@ export class Simulation {
   readonly services = new Map<string, unknown>();
   readonly runtime = new ContainerRuntime();
   readonly recorder: Recorder;
+  /** The simulated AWS account (EC2 for Karpenter; registered as the CloudProvider service). */
+  readonly aws: SimulatedAws;
+  /** Whether the Karpenter controllers run (the scenario creates a NodePool at t = 0 or on its timeline). */
+  readonly karpenterEnabled: boolean;
   readonly controllers: Controller[] = [];
   readonly seed: number;
   private started = false;
@@ -74,13 +82,29 @@ export class Simulation {
     this.rng = new Rng(this.seed);
     this.store = new Store(this.clock, this.rng.fork("apiserver"));
     registerBuiltinStrategies(this.store);
+    registerKarpenterKinds(this.store);
     this.events = new EventRecorder(this.store, this.clock);
     this.logs = new LogSink(this.clock);
     this.services.set(RUNTIME_SERVICE, this.runtime);
-    this.recorder = new Recorder(this.store, this.clock, (node) => {
-      const t = node.metadata.labels?.["node.kubernetes.io/instance-type"];
-      return t ? onDemandPrice(t, spec.region) : undefined;
+    const aws = spec.aws;
+    this.aws = new SimulatedAws({
+      region: spec.region,
+      zones: spec.zones,
+      clock: this.clock,
+      rng: this.rng,
+      options: {
+        clusterName: spec.name,
+        ...(aws?.launchDelayMs !== undefined ? { launchDelayMs: aws.launchDelayMs, launchJitterMs: 0 } : {}),
+        iceRate: aws?.iceRate ?? 0,
+        insufficientCapacity: (aws?.insufficientCapacity ?? []).map((o) => ({ ...o })),
+        logger: this.logs.logger("karpenter"),
+      },
     });
+    this.services.set(CLOUD_PROVIDER_SERVICE, this.aws);
+    this.recorder = new Recorder(this.store, this.clock, (node) => this.nodePrice(node));
+    this.karpenterEnabled =
+      scenario.objects.some((o) => o.object.kind === "NodePool") ||
+      spec.timeline.some((e) => e.action.type === "apply" && e.action.objects.some((o) => o.kind === "NodePool"));
 
     const s = spec.settings;
     this.controllers.push(
@@ -107,6 +131,32 @@ export class Simulation {
         absoluteTolerance: true,
       }),
     );
+    if (this.karpenterEnabled) {
+      const k = spec.karpenter;
+      this.controllers.push(
+        ...karpenterControllers({
+          clusterName: spec.name,
+          featureGates: { SpotToSpotConsolidation: k?.featureGates.SpotToSpotConsolidation ?? false },
+          batchIdleDurationMs: k?.batchIdleDurationMs,
+          batchMaxDurationMs: k?.batchMaxDurationMs,
+        }),
+      );
+    }
+  }
+
+  /**
+   * $/hour of a node: the price its EC2 instance was bought at (spot included) when it is one of the
+   * simulated AWS's instances, else the on-demand list price of its instance type (node groups).
+   */
+  nodePrice(node: KubeObject): number | undefined {
+    const providerID: string | undefined = node.spec?.providerID;
+    if (providerID) {
+      const id = providerID.slice(providerID.lastIndexOf("/") + 1);
+      const inst = this.aws.get(id);
+      if (inst) return inst.price;
+    }
+    const t = node.metadata.labels?.["node.kubernetes.io/instance-type"];
+    return t ? onDemandPrice(t, this.scenario.spec.region) : undefined;
   }
 
   get context(): ControllerContext {
@@ -176,6 +226,17 @@ export class Simulation {
           this.recorder.emit({ type: "action", source: action.source, result: `load ${action.name} ${action.type === "startLoad" ? "started" : action.type === "stopLoad" ? "stopped" : "changed"}` });
           break;
         }
+        case "interrupt": {
+          const id = this.interruptTarget(action);
+          const ev = this.aws.interrupt(id);
+          const inst = ev.instance;
+          this.recorder.emit({
+            type: "action",
+            source: action.source,
+            result: `spot interruption notice for ${inst.id} (${inst.instanceType}, ${inst.zone}); reclaimed at ${this.clock.iso(ev.at)}`,
+          });
+          break;
+        }
       }
     } catch (e) {
       const err = new SimulationInputError(action.source, e);
@@ -184,10 +245,35 @@ export class Simulation {
     }
   }
 
+  /** The EC2 instance id a timeline `interrupt` names (node, NodeClaim, or a NodePool's oldest running NodeClaim). */
+  private interruptTarget(a: Extract<TimelineAction, { type: "interrupt" }>): string {
+    const idOf = (providerID: string | undefined, what: string): string => {
+      if (!providerID) throw new Error(`${what} has no providerID (not launched yet)`);
+      return providerID.slice(providerID.lastIndexOf("/") + 1);
+    };
+    if (a.node !== undefined) {
+      const n = this.store.get("Node", undefined, a.node);
+      if (!n) throw new Error(`nodes "${a.node}" not found`);
+      return idOf(n.spec?.providerID, `node ${a.node}`);
+    }
+    if (a.nodeClaim !== undefined) {
+      const c = this.store.get("NodeClaim", undefined, a.nodeClaim);
+      if (!c) throw new Error(`nodeclaims.karpenter.sh "${a.nodeClaim}" not found`);
+      return idOf(c.status?.providerID, `nodeclaim ${a.nodeClaim}`);
+    }
+    const claims = this.store
+      .list("NodeClaim")
+      .filter((c) => c.metadata.labels?.["karpenter.sh/nodepool"] === a.nodePool && c.status?.providerID && !c.metadata.deletionTimestamp)
+      .sort((x, y) => (x.metadata.creationTimestamp! < y.metadata.creationTimestamp! ? -1 : x.metadata.creationTimestamp! > y.metadata.creationTimestamp! ? 1 : x.metadata.name! < y.metadata.name! ? -1 : 1));
+    if (!claims.length) throw new Error(`nodepool "${a.nodePool}" has no launched nodeclaims`);
+    return idOf(claims[0]!.status.providerID, `nodeclaim ${claims[0]!.metadata.name}`);
+  }
+
   /** Summary of the run so far, with the load generators' figures. */
   summary(extra: Record<string, unknown> = {}) {
     const traffic = this.services.get(TRAFFIC_SERVICE) as TrafficController | undefined;
-    return this.recorder.summary({ load: traffic?.stats(), eventsProcessed: this.clock.eventsProcessed, ...extra });
+    const ec2 = this.aws.list().length || this.aws.stats().launched ? { ec2: this.aws.costSummary() } : {};
+    return this.recorder.summary({ load: traffic?.stats(), eventsProcessed: this.clock.eventsProcessed, ...ec2, ...extra });
   }
 }
 
