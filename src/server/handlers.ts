@@ -98,6 +98,30 @@ export class ApiHandlers {
     this.cache = new WatchCache(sim.store);
   }
 
+  private virtualPodList?: KubeObject[];
+  /** The component pods (virtual: never in the store). */
+  private virtualPods(): KubeObject[] {
+    if (!this.virtualPodList) this.virtualPodList = this.parts.componentPods?.(this.sim.clock.iso(0)) ?? [];
+    return this.virtualPodList;
+  }
+
+  /** Store objects plus, for pods, the virtual component pods. */
+  private lookup(kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
+    const o = this.store.get(kind, namespace, name);
+    if (o || kind !== "Pod") return o;
+    return this.virtualPods().find((p) => p.metadata.name === name && p.metadata.namespace === (namespace ?? "default"));
+  }
+
+  private listObjects(r: ResourceRoute, f: WatchFilter): KubeObject[] {
+    let items = this.store.list(r.info.kind, { namespace: r.namespace, labelSelector: f.labels });
+    if (r.info.kind === "Pod") {
+      const extra = this.virtualPods().filter((p) => (r.namespace === undefined || p.metadata.namespace === r.namespace) && f.labels.matches(p.metadata.labels));
+      if (extra.length) items = items.concat(extra);
+    }
+    if (f.fields) items = items.filter(f.fields);
+    return items;
+  }
+
   close(): void {
     for (const w of [...this.watches]) w.close();
     this.cache.close();
@@ -228,7 +252,7 @@ export class ApiHandlers {
   }
 
   private get(r: ResourceRoute, req: Req, res: ServerResponse): void {
-    const obj = this.store.get(r.info.kind, r.namespace, r.name!);
+    const obj = this.lookup(r.info.kind, r.namespace, r.name!);
     if (!obj) throw notFound(r.info.kind, r.name!);
     const rendering = renderingOf(req.headers.accept);
     if (rendering === "table") {
@@ -271,10 +295,7 @@ export class ApiHandlers {
       offset = tok.offset;
       snapId = tok.id;
     } else {
-      const f = this.filter(r, q);
-      items = this.store.list(r.info.kind, { namespace: r.namespace, labelSelector: f.labels });
-      if (f.fields) items = items.filter(f.fields);
-      items = sortByKey(items);
+      items = sortByKey(this.listObjects(r, this.filter(r, q)));
       rv = this.store.resourceVersion;
     }
     let page = items;
@@ -353,9 +374,7 @@ export class ApiHandlers {
       return encodeObject(this.out(r, obj));
     };
     if (sinceRv === undefined) {
-      let items = this.store.list(kind, { namespace: r.namespace, labelSelector: f.labels });
-      if (f.fields) items = items.filter(f.fields);
-      for (const o of sortByKey(items)) stream.send("ADDED", encode(o));
+      for (const o of sortByKey(this.listObjects(r, f))) stream.send("ADDED", encode(o));
       if (q.get("sendInitialEvents") === "true") {
         stream.send(
           "BOOKMARK",
@@ -801,13 +820,22 @@ export class ApiHandlers {
     };
     const ns = r.namespace ?? "default";
     const container = q.get("container") ?? undefined;
-    if (!this.store.get("Pod", ns, r.name!)) throw notFound("Pod", r.name!);
+    const pod = this.lookup("Pod", ns, r.name!);
+    if (!pod) throw notFound("Pod", r.name!);
+    const names = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].map((c: any) => c.name);
+    if (container !== undefined && !names.includes(container)) {
+      throw badRequest(`container ${container} is not valid for pod ${r.name}`);
+    }
+    if (container === undefined && names.length > 1) {
+      throw badRequest(`a container name must be specified for pod ${r.name}, choose one of: [${names.join(" ")}]`);
+    }
     if (!this.parts.podLogText) {
       res.writeHead(200, { "Content-Type": "text/plain" });
       res.end("");
       return;
     }
-    const text = this.parts.podLogText(this.store, this.sim.logs, ns, r.name!, container, opts);
+    const epochMs = this.sim.clock.epochMs;
+    const text = this.parts.podLogText(this.sim.logs, r.name!, container, { ...opts, epochMs, nowMs: this.nowMs() });
     if (!opts.follow || !this.parts.followPodLog) {
       res.writeHead(200, { "Content-Type": "text/plain" });
       res.end(text);
@@ -816,7 +844,7 @@ export class ApiHandlers {
     res.writeHead(200, { "Content-Type": "text/plain", "Transfer-Encoding": "chunked", "Cache-Control": "no-cache, private" });
     res.flushHeaders();
     if (text) res.write(text);
-    const unsub = this.parts.followPodLog(this.store, this.sim.logs, ns, r.name!, container, opts, (chunk) => {
+    const unsub = this.parts.followPodLog(this.sim.logs, r.name!, container, { ...opts, epochMs }, (chunk) => {
       if (!res.writableEnded) res.write(chunk);
     });
     // The pod going away ends the stream, as the kubelet closes it.
@@ -884,7 +912,7 @@ function parseYamlBody(body: Buffer): unknown {
 function checkTypeMeta(r: ResourceRoute, raw: unknown): KubeObject {
   const expected = apiVersionOf(r.info, r.version);
   if (!isObject(raw)) throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(raw)?.slice(0, 200)}'`);
-  const obj = raw as KubeObject;
+  const obj = dropNulls(raw) as KubeObject;
   if (obj.apiVersion === undefined || obj.apiVersion === "") obj.apiVersion = expected;
   if (obj.kind === undefined || obj.kind === "") obj.kind = r.info.kind;
   if (typeof obj.apiVersion !== "string" || typeof obj.kind !== "string") throw badRequest("Object 'Kind' is missing or not a string");
@@ -917,6 +945,21 @@ function checkTypeMeta(r: ResourceRoute, raw: unknown): KubeObject {
     throw badRequest(`${obj.kind} in version "${r.version}" cannot be handled as a ${obj.kind}: json: cannot unmarshal ${typeName(obj.spec)} into Go struct field ${obj.kind}.spec of type ${r.version}.${obj.kind}Spec`);
   }
   return obj;
+}
+
+/** Go's decoder leaves a struct/map/slice/pointer field at its zero value for `null`: drop such keys. */
+function dropNulls(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = dropNulls(v[i]);
+    return v;
+  }
+  if (isObject(v)) {
+    for (const k of Object.keys(v)) {
+      if (v[k] === null) delete v[k];
+      else dropNulls(v[k]);
+    }
+  }
+  return v;
 }
 
 /** Server-owned metadata a create ignores. */

@@ -10,6 +10,7 @@ import type { ResourceMetricsApi } from "../metrics/api.js";
 import { allKinds } from "../api/kinds.js";
 import { tableFor, tableForCustom, hasPrinter, type PrinterColumn, type TableOptions } from "./tables.js";
 import { metricsApiResponse } from "./metrics-api.js";
+import { componentPodObjects, followPodLog, podLogText } from "./logs.js";
 import { decodeProtobuf, ProtobufDecodeError } from "./protobuf.js";
 import { badRequest, unsupportedMediaType } from "./status.js";
 import { openapiV3Document, openapiV3Index, strictDecodingMessage, unknownFieldPaths, unknownFieldWarnings } from "./openapi.js";
@@ -31,12 +32,15 @@ export interface ServerParts {
   strictDecodingMessage(obj: KubeObject, paths: readonly string[]): string;
   unknownFieldWarnings(paths: readonly string[]): string[];
   metricsApiResponse?(path: string, api: ResourceMetricsApi | undefined, store: Store, clock: Clock, query: URLSearchParams): { status: number; body: unknown } | undefined;
-  /** Text of a pod's log; throws ApiError (NotFound…). */
-  podLogText?(store: Store, logs: LogSink, ns: string, pod: string, container: string | undefined, opts: LogOptions): string;
+  /** Text of a pod's log (epochMs: calendar time of virtual 0; nowMs: Unix ms now). */
+  podLogText?(logs: LogSink, pod: string, container: string | undefined, opts: LogOptions & { epochMs: number; nowMs: number }): string;
   /** Follow a pod's log: `write` gets each new chunk; returns the unsubscribe. */
-  followPodLog?(store: Store, logs: LogSink, ns: string, pod: string, container: string | undefined, opts: LogOptions, write: (chunk: string) => void): () => void;
-  /** kube-system pods standing for the simulated components, to add to the store at start. */
-  componentPods?(): KubeObject[];
+  followPodLog?(logs: LogSink, pod: string, container: string | undefined, opts: LogOptions & { epochMs: number }, write: (chunk: string) => void): () => void;
+  /**
+   * Virtual kube-system pods standing for the simulated components (served by GET/LIST/WATCH of pods
+   * but never stored, so no controller acts on them), created at `nowIso`.
+   */
+  componentPods?(nowIso: string): KubeObject[];
   decodeProtobuf?(body: Buffer, contentType: string): KubeObject;
 }
 
@@ -55,6 +59,10 @@ export function defaultParts(): ServerParts {
     unknownFieldPaths: (obj, sorted) => unknownFieldPaths(obj, { sorted }),
     strictDecodingMessage: (obj, paths) => strictDecodingMessage(obj, paths),
     unknownFieldWarnings: (paths) => unknownFieldWarnings(paths),
+    componentPods: (nowIso) => componentPodObjects({ nowIso }),
+    podLogText: (logs, pod, container, o) =>
+      podLogText(logs, pod, container, { nowMs: o.nowMs, epochMs: o.epochMs, tailLines: o.tailLines, sinceSeconds: o.sinceSeconds, timestamps: o.timestamps, limitBytes: o.limitBytes }),
+    followPodLog: (logs, pod, container, o, write) => followPodLog(logs, pod, container, write, { epochMs: o.epochMs, timestamps: o.timestamps }),
     metricsApiResponse: (path, api, store, clock, query) => (api ? metricsApiResponse(path, api, store, clock, query) : undefined),
     decodeProtobuf: (body, ct) => {
       try {

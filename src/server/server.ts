@@ -42,9 +42,6 @@ export class ApiServer {
   ) {
     this.speed = opts.speed ?? 1;
     sim.start();
-    for (const p of opts.parts?.componentPods?.() ?? []) {
-      if (!sim.store.get(p.kind, p.metadata.namespace, p.metadata.name!)) sim.store.create(p);
-    }
     this.handlers = new ApiHandlers(sim, opts.parts ?? defaultParts(), {
       serverAddress: () => this.address,
       settle: () => this.settle(),

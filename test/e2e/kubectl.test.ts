@@ -168,6 +168,27 @@ describe("kubectl against scalelab serve", () => {
     expect(dn.stdout).toMatch(new RegExp(`default\\s+${pod}\\s+100m \\(\\d+%\\)`));
   });
 
+  it("logs: the simulated components are kube-system pods whose logs are their decision logs (and -f)", async () => {
+    const sys = await k.run("get", "pods", "-n", "kube-system");
+    expect(sys.stdout).toMatch(/^kube-scheduler-\S+\s+1\/1\s+Running\s+0\s+/m);
+    expect(sys.stdout).toMatch(/^kube-controller-manager-\S+\s+1\/1\s+Running\s+0\s+/m);
+    const scheduler = sys.stdout.match(/^(kube-scheduler-\S+)/m)![1]!;
+    const following = k.stream(["logs", "-f", "-n", "kube-system", scheduler, "--tail=0"], (lines) => lines.some((l) => l.includes('pod="default/big"')));
+    await new Promise((r) => setTimeout(r, 500));
+    const run = await k.run("run", "big", "--image=nginx", "--overrides", JSON.stringify({ spec: { containers: [{ name: "big", image: "nginx", resources: { requests: { cpu: "100" } } }] } }));
+    expect(run.stdout).toBe("pod/big created\n");
+    const lines = await following;
+    const line = lines.find((l) => l.includes('pod="default/big"'))!;
+    expect(line).toMatch(/^I\d{4} \d\d:\d\d:\d\d\.\d{6}\s+1 schedule_one\.go:\d+\] "Unable to schedule pod; no fit; waiting" pod="default\/big" err="0\/3 nodes are available: 3 Insufficient cpu\./);
+    const text = await k.run("logs", "-n", "kube-system", scheduler);
+    expect(text.stdout).toContain(line);
+    const app = await k.run("logs", "big");
+    expect(app.code).toBe(0);
+    const missing = await k.run("logs", "nope");
+    expect(missing.stderr.trim()).toBe('error: error from server (NotFound): pods "nope" not found in namespace "default"');
+    await k.run("delete", "pod", "big", "--wait=false");
+  });
+
   it("get events --sort-by=.metadata.creationTimestamp", async () => {
     const r = await k.run("get", "events", "--sort-by=.metadata.creationTimestamp");
     const lines = rows(r.stdout);
