@@ -166,6 +166,11 @@ export class NodeTerminationController implements Controller {
         this.queue.add(name, INSTANCE_TERMINATION_POLL_MS);
         return;
       }
+      const since = this.clock.now() - this.terminating.get(name)!;
+      if (since < INSTANCE_TERMINATION_POLL_MS) {
+        this.queue.add(name, INSTANCE_TERMINATION_POLL_MS - since);
+        return;
+      }
       const inst = provider.get(id);
       if (inst && inst.state !== "terminated" && inst.state !== "shutting-down") {
         try {
