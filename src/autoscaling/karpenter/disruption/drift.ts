@@ -46,7 +46,9 @@ export function driftReason(nc: NodeClaim, np: NodePool, nodeClass: EC2NodeClass
     return "NodePoolDrifted";
   }
   const npReqs = Requirements.fromNodeSelector(np.spec.template.spec.requirements ?? []);
-  if (npReqs.compatible(Requirements.fromLabels(nc.metadata.labels ?? {})) !== undefined) return "RequirementsDrifted";
+  // upstream: NewLabelRequirements(nodeClaim.Labels).StrictlyCompatible(nodePoolRequirements) — every NodePool
+  // requirement must be met by the NodeClaim's labels (custom labels the pool does not constrain are fine)
+  if (Requirements.fromLabels(nc.metadata.labels ?? {}).compatible(npReqs, false) !== undefined) return "RequirementsDrifted";
   if (nodeClass) {
     const ncAnn = nodeClass.metadata.annotations ?? {};
     const want = ncAnn[EC2NODECLASS_HASH_ANNOTATION] ?? ec2NodeClassHash(nodeClass);
