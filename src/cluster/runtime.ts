@@ -110,7 +110,9 @@ export class ContainerRuntime {
   }
 
   container(podKey: string, name: string): RuntimeContainer | undefined {
-    return this.byPod.get(podKey)?.find((c) => c.name === name);
+    const list = this.byPod.get(podKey);
+    if (list) for (const c of list) if (c.name === name) return c;
+    return undefined;
   }
 
   forEach(fn: (c: RuntimeContainer) => void): void {
@@ -124,7 +126,12 @@ export class ContainerRuntime {
 
   setCpuDemand(podKey: string, name: string, milli: number, now: number): void {
     const c = this.container(podKey, name);
-    if (!c || c.cpuDemandMilli === milli) return;
+    if (c) this.setContainerCpuDemand(c, milli, now);
+  }
+
+  /** `setCpuDemand` for a container already looked up (it must be running: from `container`). */
+  setContainerCpuDemand(c: RuntimeContainer, milli: number, now: number): void {
+    if (c.cpuDemandMilli === milli) return;
     const before = cappedOf(c);
     c.cpuDemandMilli = milli;
     this.rebalance(c.nodeName, now, c, before, cappedOf(c), false);
@@ -132,7 +139,12 @@ export class ContainerRuntime {
 
   setMemory(podKey: string, name: string, bytes: number): void {
     const c = this.container(podKey, name);
-    if (!c || c.memoryBytes === bytes) return;
+    if (c) this.setContainerMemory(c, bytes);
+  }
+
+  /** `setMemory` for a container already looked up (it must be running: from `container`). */
+  setContainerMemory(c: RuntimeContainer, bytes: number): void {
+    if (c.memoryBytes === bytes) return;
     const prev = c.memoryBytes;
     c.memoryBytes = bytes;
     this.nodeMemory.set(c.nodeName, (this.nodeMemory.get(c.nodeName) ?? 0) + bytes - prev);

@@ -734,11 +734,17 @@ export class TrafficController implements Controller {
         if (rt) this.setPodDemand(rt, key, { cores: 0, inFlight: 0 }, now);
         continue;
       }
-      const d: PodDemand = { cores: 0, inFlight: 0 };
-      for (const h of gs) {
-        const c = h.contrib.get(key)!;
-        d.cores += c.cores;
-        d.inFlight += c.inFlight;
+      let d: PodDemand;
+      if (gs.length === 1) {
+        // One generator: its contribution is the total (0 + x = x); contributions are never mutated.
+        d = gs[0]!.contrib.get(key)!;
+      } else {
+        d = { cores: 0, inFlight: 0 };
+        for (const h of gs) {
+          const c = h.contrib.get(key)!;
+          d.cores += c.cores;
+          d.inFlight += c.inFlight;
+        }
       }
       this.applied.set(key, d);
       if (old && old.cores === d.cores && old.inFlight === d.inFlight) continue;
@@ -752,8 +758,8 @@ export class TrafficController implements Controller {
     const m = info.models.get(info.serving)!;
     const c = rt.container(key, info.serving);
     if (!c) return;
-    rt.setCpuDemand(key, info.serving, m.cpuMilli + d.cores * 1000, now);
-    if (!m.memoryGrowth) rt.setMemory(key, info.serving, Math.round(m.memoryBytes + d.inFlight * m.memoryPerRequestBytes));
+    rt.setContainerCpuDemand(c, m.cpuMilli + d.cores * 1000, now);
+    if (!m.memoryGrowth) rt.setContainerMemory(c, Math.round(m.memoryBytes + d.inFlight * m.memoryPerRequestBytes));
   }
 
   private nodeCpuMilli(nodeName: string | undefined): number {
