@@ -67,6 +67,8 @@ interface KindTable {
   objects: Map<string, KubeObject>;
   /** "key=value" → object keys, for label-selector lists. */
   labelIndex: Map<string, Set<string>>;
+  /** "key=value" → the bucket's object keys sorted (built on demand, dropped when the bucket changes). */
+  labelSorted: Map<string, string[]>;
 }
 
 
@@ -139,13 +141,19 @@ export class Store {
     if (sel.matchesNothing) return out;
     // Narrow by the rarest equality requirement through the label index.
     let best: Set<string> | undefined;
+    let bestKey = "";
     for (const [k, v] of sel.equalities()) {
-      const s = t.labelIndex.get(`${k}=${v}`);
+      const ik = `${k}=${v}`;
+      const s = t.labelIndex.get(ik);
       if (!s) return out;
-      if (!best || s.size < best.size) best = s;
+      if (!best || s.size < best.size) {
+        best = s;
+        bestKey = ik;
+      }
     }
     if (best) {
-      const keys = [...best].sort();
+      let keys = t.labelSorted.get(bestKey);
+      if (!keys) t.labelSorted.set(bestKey, (keys = [...best].sort()));
       for (const key of keys) push(t.objects.get(key)!);
     } else {
       for (const o of t.objects.values()) push(o);
@@ -446,7 +454,7 @@ export class Store {
   private table(kind: string): KindTable {
     let t = this.tables.get(kind);
     if (!t) {
-      t = { info: kindInfo(kind), objects: new Map(), labelIndex: new Map() };
+      t = { info: kindInfo(kind), objects: new Map(), labelIndex: new Map(), labelSorted: new Map() };
       this.tables.set(kind, t);
     }
     return t;
@@ -463,10 +471,12 @@ export class Store {
     if (before) {
       for (const [k, v] of Object.entries(before)) {
         if (after && after[k] === v) continue;
-        const s = t.labelIndex.get(`${k}=${v}`);
+        const ik = `${k}=${v}`;
+        const s = t.labelIndex.get(ik);
         if (s) {
           s.delete(key);
-          if (s.size === 0) t.labelIndex.delete(`${k}=${v}`);
+          t.labelSorted.delete(ik);
+          if (s.size === 0) t.labelIndex.delete(ik);
         }
       }
     }
@@ -477,6 +487,7 @@ export class Store {
         let s = t.labelIndex.get(ik);
         if (!s) t.labelIndex.set(ik, (s = new Set()));
         s.add(key);
+        t.labelSorted.delete(ik);
       }
     }
   }
