@@ -172,7 +172,9 @@ export class SimulatedAws implements CloudProvider {
   private nextExpiry = Infinity;
   private iceGeneration = 0;
   private readonly templates = new Map<string, TypeTemplate[]>();
-  private readonly typeCache = new Map<string, { stamp: string; list: CloudInstanceType[] }>();
+  private readonly typeCache = new Map<string, { stamp: string; list: CloudInstanceType[]; byName: Map<string, CloudInstanceType> }>();
+  private readonly viewCache = new WeakMap<object, { version: string; view: ReturnType<typeof nodeClassView> }>();
+  private readonly resolvedCache = new WeakMap<object, { version: string; resolved: ResolvedNodeClass }>();
   private readonly usedIps = new Set<string>();
   private readonly ipCursor = new Map<string, number>();
   private readonly closedCost = emptyBreakdown();
@@ -228,6 +230,16 @@ export class SimulatedAws implements CloudProvider {
     return out;
   }
 
+  private resolvedOf(nodeClass: unknown): ResolvedNodeClass {
+    if (nodeClass === null || typeof nodeClass !== "object") return this.resolveNodeClass(nodeClass);
+    const version = this.versionOf(nodeClass);
+    const hit = this.resolvedCache.get(nodeClass);
+    if (hit && hit.version === version) return hit.resolved;
+    const resolved = this.resolveNodeClass(nodeClass);
+    this.resolvedCache.set(nodeClass, { version, resolved });
+    return resolved;
+  }
+
   /** Publish a new AMI release (`al2023@latest` moves → AMI drift for nodes on the old one). */
   publishAmi(family: AmiFamilyAlias, version: string): void {
     this.amis.publish(family, version);
@@ -236,9 +248,29 @@ export class SimulatedAws implements CloudProvider {
   // ------------------------------------------------------------------------------ instance types
 
   instanceTypes(nodeClass?: unknown): CloudInstanceType[] {
+    return this.typeEntry(nodeClass).list;
+  }
+
+  /** Cache key of a node class object: identity + resourceVersion/generation + AMI catalog generation. */
+  private versionOf(nodeClass: object): string {
+    const m = (nodeClass as { metadata?: { resourceVersion?: string; generation?: number } }).metadata;
+    return `${m?.resourceVersion ?? ""}|${m?.generation ?? ""}|${this.amis.generation}`;
+  }
+
+  private viewOf(nodeClass: unknown): ReturnType<typeof nodeClassView> {
+    if (nodeClass === null || typeof nodeClass !== "object") return nodeClassView(nodeClass, this.zones, this.amis);
+    const version = this.versionOf(nodeClass);
+    const hit = this.viewCache.get(nodeClass);
+    if (hit && hit.version === version) return hit.view;
+    const view = nodeClassView(nodeClass, this.zones, this.amis);
+    this.viewCache.set(nodeClass, { version, view });
+    return view;
+  }
+
+  private typeEntry(nodeClass: unknown): { list: CloudInstanceType[]; byName: Map<string, CloudInstanceType> } {
     const now = this.clock.now();
     this.purgeExpired(now);
-    const view = nodeClassView(nodeClass, this.zones, this.amis);
+    const view = this.viewOf(nodeClass);
     let tpl = this.templates.get(view.key);
     if (!tpl) {
       tpl = buildTemplates(this.region, view, (n) => this.pricing.onDemand(n) !== undefined);
@@ -247,10 +279,11 @@ export class SimulatedAws implements CloudProvider {
     const loaded = this.pricing.spotLoaded(now);
     const stamp = `${this.pricing.stepAt(now)}|${this.iceGeneration}|${loaded}`;
     const hit = this.typeCache.get(view.key);
-    if (hit && hit.stamp === stamp) return hit.list;
+    if (hit && hit.stamp === stamp) return hit;
     const list = tpl.map((t) => this.materialize(t, view.zones, now));
-    this.typeCache.set(view.key, { stamp, list });
-    return list;
+    const entry = { stamp, list, byName: new Map(list.map((t) => [t.name, t])) };
+    this.typeCache.set(view.key, entry);
+    return entry;
   }
 
   private materialize(t: TypeTemplate, zones: readonly string[], now: number): CloudInstanceType {
@@ -346,8 +379,7 @@ export class SimulatedAws implements CloudProvider {
     const now = this.clock.now();
     this.purgeExpired(now);
     // Karpenter's Create re-resolves the NodeClaim's instance types from the provider: fresh prices and ICE marks.
-    const fresh = new Map<string, CloudInstanceType>();
-    for (const it of this.instanceTypes(req.nodeClass)) fresh.set(it.name, it);
+    const fresh = this.typeEntry(req.nodeClass).byName;
     const candidates = req.instanceTypes.map((it) => fresh.get(it.name) ?? it);
     const reqs = Requirements.fromNodeSelector(req.requirements);
     const plan = planFleet(candidates, reqs, (t, z) => this.pricing.capacityScore(t, z));
@@ -356,11 +388,13 @@ export class SimulatedAws implements CloudProvider {
       throw new InsufficientCapacityError("all requested instance types were unavailable during launch", []);
     }
     if (plan.onDemandFallbackError) this.opts.logger?.error("failed while checking on-demand fallback", { error: plan.onDemandFallbackError });
-    const resolved = req.nodeClass === undefined ? undefined : this.resolveNodeClass(req.nodeClass);
+    const resolved = req.nodeClass === undefined ? undefined : this.resolvedOf(req.nodeClass);
     const failed: Array<{ instanceType: string; zone: string; capacityType: CapacityType; code: string; message: string }> = [];
     let chosen: (typeof plan.pools)[number] | undefined;
-    for (const pool of plan.pools) {
-      if (resolved && !resolved.subnets.some((s) => s.zone === pool.offering.zone)) continue;
+    const tried = new Set<Offering>();
+    for (let pool = plan.next(tried); pool; pool = plan.next(tried)) {
+      tried.add(pool.offering);
+      if (resolved && !resolved.subnets.some((s) => s.zone === pool!.offering.zone)) continue;
       if (this.outOfCapacity(pool.instanceType.name, pool.offering.zone, plan.capacityType, now)) {
         failed.push({ instanceType: pool.instanceType.name, zone: pool.offering.zone, capacityType: plan.capacityType, ...iceMessage(pool.instanceType.name, pool.offering.zone, plan.capacityType) });
         continue;

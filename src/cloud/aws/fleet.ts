@@ -14,7 +14,7 @@
  *    deterministic approximation: pools within 5 % of the cheapest price form the first tier, inside
  *    a tier the deepest pool (synthetic capacity score) wins, then price.
  */
-import { Requirements } from "../../scheduling/requirements.js";
+import { Requirements, WELL_KNOWN_LABELS } from "../../scheduling/requirements.js";
 import type { CapacityType, CloudInstanceType, NodeRequirement, Offering } from "../provider.js";
 import { LABEL_CAPACITY_TYPE, LABEL_ZONE, LABEL_ZONE_ID } from "./instancetypes.js";
 
@@ -57,14 +57,47 @@ export function cheapestPrice(it: CloudInstanceType, reqs: Requirements, capacit
   return best;
 }
 
+const exoticCache = new WeakMap<CloudInstanceType, boolean>();
+
 function isExotic(it: CloudInstanceType): boolean {
+  let v = exoticCache.get(it);
+  if (v !== undefined) return v;
+  v = false;
   for (const r of it.requirements) {
-    if (r.key === "karpenter.k8s.aws/instance-size" && r.values?.some((v) => v.includes("metal"))) return true;
+    if (r.key === "karpenter.k8s.aws/instance-size" && r.values?.some((x) => x.includes("metal"))) v = true;
   }
   for (const k of ["nvidia.com/gpu", "amd.com/gpu", "aws.amazon.com/neuron", "aws.amazon.com/neuroncore", "habana.ai/gaudi"]) {
-    if ((it.capacity[k] ?? 0) > 0) return true;
+    if ((it.capacity[k] ?? 0) > 0) v = true;
   }
-  return false;
+  exoticCache.set(it, v);
+  return v;
+}
+
+/**
+ * `reqs.isCompatible(typeRequirements(it), AllowUndefinedWellKnownLabels)`. When every key of the
+ * type is well-known (always true for the provider's own types), only keys both sides define can
+ * conflict, so iterate the NodeClaim's (few) keys instead of the type's (many).
+ */
+function typeCompatible(reqs: Requirements, it: CloudInstanceType): boolean {
+  const tr = typeRequirements(it);
+  if (!allWellKnown(it, tr)) return reqs.isCompatible(tr, true);
+  for (const q of reqs.values()) {
+    const t = tr.get(q.key);
+    if (t === undefined) continue;
+    if (!q.intersects(t) && !(q.isNegative() && t.isNegative())) return false;
+  }
+  return true;
+}
+
+const wellKnownCache = new WeakMap<CloudInstanceType, boolean>();
+function allWellKnown(it: CloudInstanceType, tr: Requirements): boolean {
+  let v = wellKnownCache.get(it);
+  if (v === undefined) {
+    v = true;
+    for (const k of tr.keys()) if (!WELL_KNOWN_LABELS.has(k)) v = false;
+    wellKnownCache.set(it, v);
+  }
+  return v;
 }
 
 export interface FleetPool {
@@ -76,8 +109,12 @@ export interface FleetPlan {
   capacityType: CapacityType;
   /** Filtered, price-ordered, truncated instance types (what Karpenter sends). */
   instanceTypes: CloudInstanceType[];
-  /** Overrides in the order EC2 tries them. */
-  pools: FleetPool[];
+  /** Number of (type, zone) overrides. */
+  poolCount: number;
+  /** The next override EC2 tries, skipping offerings already tried. */
+  next(tried: ReadonlySet<Offering>): FleetPool | undefined;
+  /** All overrides in the order EC2 tries them (computed on access). */
+  readonly pools: FleetPool[];
   /** Karpenter's checkODFallback error text, when it applies. */
   onDemandFallbackError?: string;
 }
@@ -101,75 +138,114 @@ export function planFleet(
   capacityScore: (type: string, zone: string) => number,
 ): FleetPlan | undefined {
   const reqs = requirements instanceof Requirements ? requirements : Requirements.fromNodeSelector(requirements);
-  // 1. compatible + available
-  let types = candidates.filter((it) => reqs.isCompatible(typeRequirements(it), true) && cheapestPrice(it, reqs) < Infinity);
-  if (types.length === 0) return undefined;
+  const ctReq = reqs.get(LABEL_CAPACITY_TYPE);
+  const spotAllowed = !ctReq || ctReq.has("spot");
+  const minValues = reqs.hasMinValues();
+  // 1. compatible + available, with the cheapest compatible available offering overall / spot / on-demand (one pass)
+  interface Row {
+    it: CloudInstanceType;
+    any: number;
+    spot: number;
+    od: number;
+  }
+  let rows: Row[] = [];
+  for (const it of candidates) {
+    if (!typeCompatible(reqs, it)) continue;
+    let any = Infinity;
+    let spot = Infinity;
+    let od = Infinity;
+    for (const o of it.offerings) {
+      if (!o.available || !offeringCompatible(reqs, o)) continue;
+      if (o.price < any) any = o.price;
+      if (o.capacityType === "spot") {
+        if (o.price < spot) spot = o.price;
+      } else if (o.capacityType === "on-demand" && o.price < od) od = o.price;
+    }
+    if (any < Infinity) rows.push({ it, any, spot, od });
+  }
+  if (rows.length === 0) return undefined;
   // exotic filter
-  if (!reqs.hasMinValues()) {
-    const generic = types.filter((it) => !isExotic(it));
-    if (generic.length > 0) types = generic;
+  if (!minValues) {
+    const generic = rows.filter((r) => !isExotic(r.it));
+    if (generic.length > 0) rows = generic;
   }
-  // unwanted-spot filter (spot launch only)
-  if (getCapacityType(reqs, types) === "spot" && !reqs.hasMinValues()) {
+  // unwanted-spot filter (spot launch only): drop types whose cheapest spot offering is dearer than the cheapest on-demand one
+  if (spotAllowed && !minValues && rows.some((r) => r.spot < Infinity)) {
     let cheapestOD = Infinity;
-    for (const it of types) {
-      const p = cheapestPrice(it, reqs, "on-demand");
-      if (p < cheapestOD) cheapestOD = p;
-    }
-    if (cheapestOD < Infinity) {
-      types = types.filter((it) => {
-        const spot = cheapestPrice(it, reqs, "spot");
-        return spot === Infinity || spot <= cheapestOD;
-      });
-    }
+    for (const r of rows) if (r.od < cheapestOD) cheapestOD = r.od;
+    if (cheapestOD < Infinity) rows = rows.filter((r) => r.spot === Infinity || r.spot <= cheapestOD);
   }
-  // 2. order by price, truncate
-  const priceOf = new Map<CloudInstanceType, number>();
-  for (const it of types) priceOf.set(it, cheapestPrice(it, reqs));
-  types.sort((a, b) => {
-    const pa = priceOf.get(a)!;
-    const pb = priceOf.get(b)!;
-    if (pa !== pb) return pa < pb ? -1 : 1;
-    return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-  });
-  if (types.length > MAX_INSTANCE_TYPES) types = types.slice(0, MAX_INSTANCE_TYPES);
+  // 2. order by price (ties by name), truncate
+  rows.sort((a, b) => (a.any !== b.any ? (a.any < b.any ? -1 : 1) : a.it.name < b.it.name ? -1 : a.it.name > b.it.name ? 1 : 0));
+  if (rows.length > MAX_INSTANCE_TYPES) rows.length = MAX_INSTANCE_TYPES;
+  const types = rows.map((r) => r.it);
   // 3. capacity type
-  const capacityType = getCapacityType(reqs, types);
+  const capacityType: CapacityType = spotAllowed && rows.some((r) => r.spot < Infinity) ? "spot" : "on-demand";
   // 4. overrides
-  const pools: FleetPool[] = [];
-  for (const it of types) for (const o of it.offerings) if (o.available && offeringCompatible(reqs, o, capacityType)) pools.push({ instanceType: it, offering: o });
-  if (pools.length === 0) return undefined;
-  const rank = new Map<CloudInstanceType, number>();
-  types.forEach((t, i) => rank.set(t, i));
-  const byPrice = (a: FleetPool, b: FleetPool) => {
-    if (a.offering.price !== b.offering.price) return a.offering.price - b.offering.price;
-    const r = rank.get(a.instanceType)! - rank.get(b.instanceType)!;
-    if (r !== 0) return r;
-    return a.offering.zone < b.offering.zone ? -1 : a.offering.zone > b.offering.zone ? 1 : 0;
-  };
-  if (capacityType === "spot") {
-    let min = Infinity;
-    for (const p of pools) if (p.offering.price < min) min = p.offering.price;
-    const tier = (p: FleetPool) => Math.max(0, Math.floor(Math.log(p.offering.price / min) / Math.log(1 + PCO_PRICE_BAND) + 1e-9));
-    const score = new Map<FleetPool, number>();
-    for (const p of pools) score.set(p, capacityScore(p.instanceType.name, p.offering.zone));
-    pools.sort((a, b) => {
-      const t = tier(a) - tier(b);
-      if (t !== 0) return t;
-      const s = score.get(b)! - score.get(a)!;
-      if (s !== 0) return s;
-      return byPrice(a, b);
-    });
-  } else {
-    pools.sort(byPrice);
+  let poolCount = 0;
+  let minPrice = Infinity;
+  for (const it of types) {
+    for (const o of it.offerings) {
+      if (!o.available || !offeringCompatible(reqs, o, capacityType)) continue;
+      poolCount++;
+      if (o.price < minPrice) minPrice = o.price;
+    }
   }
-  const plan: FleetPlan = { capacityType, instanceTypes: types, pools };
+  if (poolCount === 0) return undefined;
+  const spot = capacityType === "spot";
+  const logBand = Math.log(1 + PCO_PRICE_BAND);
+  const tierOf = (price: number) => (spot ? Math.max(0, Math.floor(Math.log(price / minPrice) / logBand + 1e-9)) : 0);
+  /** EC2's next override to try: a linear scan (usually only the first is needed), no sorting, no allocation. */
+  const next = (tried: ReadonlySet<Offering>): FleetPool | undefined => {
+    let best: FleetPool | undefined;
+    let bTier = 0;
+    let bScore = 0;
+    let bRank = 0;
+    for (let i = 0; i < types.length; i++) {
+      const it = types[i]!;
+      for (const o of it.offerings) {
+        if (!o.available || tried.has(o) || !offeringCompatible(reqs, o, capacityType)) continue;
+        const tier = tierOf(o.price);
+        const score = spot ? capacityScore(it.name, o.zone) : 0;
+        let better = best === undefined;
+        if (!better) {
+          const bo = best!.offering;
+          if (tier !== bTier) better = tier < bTier;
+          else if (score !== bScore) better = score > bScore;
+          else if (o.price !== bo.price) better = o.price < bo.price;
+          else if (i !== bRank) better = i < bRank;
+          else better = o.zone < bo.zone;
+        }
+        if (better) {
+          best = { instanceType: it, offering: o };
+          bTier = tier;
+          bScore = score;
+          bRank = i;
+        }
+      }
+    }
+    return best;
+  };
+  const plan: FleetPlan = {
+    capacityType,
+    instanceTypes: types,
+    poolCount,
+    next,
+    get pools(): FleetPool[] {
+      const out: FleetPool[] = [];
+      const tried = new Set<Offering>();
+      for (let p = next(tried); p; p = next(tried)) {
+        out.push(p);
+        tried.add(p.offering);
+      }
+      return out;
+    },
+  };
   if (capacityType === "on-demand") {
-    const ct = reqs.get(LABEL_CAPACITY_TYPE);
-    if ((!ct || ct.has("spot")) && pools.length < INSTANCE_TYPE_FLEXIBILITY_THRESHOLD) {
+    if (spotAllowed && poolCount < INSTANCE_TYPE_FLEXIBILITY_THRESHOLD) {
       plan.onDemandFallbackError =
         `at least ${INSTANCE_TYPE_FLEXIBILITY_THRESHOLD} instance types are recommended when flexible to spot but requesting on-demand, ` +
-        `the current provisioning request only has ${pools.length} instance type options`;
+        `the current provisioning request only has ${poolCount} instance type options`;
     }
   }
   return plan;

@@ -58,7 +58,7 @@ function round4(x: number): number {
 }
 
 export class PriceModel {
-  private readonly pools = new Map<string, Pool>();
+  private readonly pools = new Map<string, Map<string, Pool>>();
   private readonly odCache = new Map<string, number | undefined>();
   readonly repriceIntervalMs: number;
   private readonly lo: number;
@@ -98,16 +98,17 @@ export class PriceModel {
   }
 
   private pool(type: string, zone: string): Pool | undefined {
-    const key = `${type}|${zone}`;
-    let p = this.pools.get(key);
+    let byZone = this.pools.get(type);
+    if (!byZone) this.pools.set(type, (byZone = new Map()));
+    let p = byZone.get(zone);
     if (p) return p;
     const od = this.onDemand(type);
     if (od === undefined) return undefined;
-    const rng = this.rng.fork(`spot|${key}`);
+    const rng = this.rng.fork(`spot|${type}|${zone}`);
     const factor = rng.uniform(this.lo, this.hi);
     const capacityScore = rng.next();
     p = { od, rng, factor, step: 0, t: 0, integral: 0, capacityScore };
-    this.pools.set(key, p);
+    byZone.set(zone, p);
     return p;
   }
 
