@@ -1,7 +1,7 @@
 /**
  * The scenario timeline: user actions at virtual times, written either as kubectl one-liners
  * (`run: kubectl scale deployment/php-apache --replicas=3`; the `kubectl` prefix is optional) or in
- * structured form (`apply:`, `delete:`, `scale:`, `patch:`, `startLoad:`, `stopLoad:`, `setLoad:`, `interrupt:`).
+ * structured form (`apply:`, `delete:`, `scale:`, `patch:`, `startLoad:`, `stopLoad:`, `setLoad:`, `interrupt:`, `scaleNodeGroup:`).
  *
  * kubectl commands understood (flags as kubectl 1.32 spells them; -n/--namespace anywhere):
  *   scale TYPE NAME|TYPE/NAME --replicas=N
@@ -35,7 +35,7 @@ export interface TimelineOptions {
   loadManifests(path: string, from: { file: string; document: number; line: number; field: string }): LoadedObject[];
 }
 
-const ENTRY_FIELDS = ["at", "note", "run", "apply", "delete", "scale", "patch", "startLoad", "stopLoad", "setLoad", "interrupt"];
+const ENTRY_FIELDS = ["at", "note", "run", "apply", "delete", "scale", "patch", "startLoad", "stopLoad", "setLoad", "interrupt", "scaleNodeGroup"];
 const ACTION_FIELDS = ENTRY_FIELDS.slice(2);
 
 /** A kubectl usage error: becomes `spec.timeline[i].run: Invalid value: "<text>": error: <message>`. */
@@ -169,6 +169,14 @@ export function parseTimeline(ctx: DocContext, raw: readonly unknown[], opts: Ti
         else if (kind === "nodeclaim") action.nodeClaim = name;
         else action.nodePool = name;
         push(action);
+        break;
+      }
+      case "scaleNodeGroup": {
+        // `scaleNodeGroup: {name: default, desired: 4}` (eksctl scale nodegroup --name=default --nodes=4)
+        const o = obj(ctx, v, P, ["name", "desired"]);
+        const name = str(ctx, required(ctx, o, P, "name"), [...P, "name"]);
+        const desired = int(ctx, required(ctx, o, P, "desired"), [...P, "desired"], 0);
+        push({ type: "scaleNodeGroup", name, desired, source: src(`scaleNodeGroup ${name} --nodes=${desired}`) });
         break;
       }
       case "setLoad": {

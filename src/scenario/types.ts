@@ -40,7 +40,9 @@ export type TimelineAction =
   | { type: "stopLoad"; name: string; source: string }
   | { type: "setLoad"; name: string; clients?: number; rps?: number; /** closed loop: new think time */ thinkTimeMs?: number; source: string }
   /** A spot interruption notice (EC2 reclaims the instance 2 minutes later) for a node, a NodeClaim, or the oldest running NodeClaim of a NodePool. */
-  | { type: "interrupt"; node?: string; nodeClaim?: string; nodePool?: string; source: string };
+  | { type: "interrupt"; node?: string; nodeClaim?: string; nodePool?: string; source: string }
+  /** Set a managed node group's desired size (clamped to its min/max), like `eksctl scale nodegroup --nodes=N`. */
+  | { type: "scaleNodeGroup"; name: string; desired: number; source: string };
 
 /** `spec.karpenter`: the Karpenter controller's settings (helm values / environment). */
 export interface KarpenterSettings {

@@ -31,6 +31,7 @@ import { MetricFeeds } from "../metrics/feeds.js";
 import { HpaController } from "../autoscaling/hpa/controller.js";
 import { registerKarpenterKinds } from "../autoscaling/karpenter/api.js";
 import { karpenterControllers } from "../autoscaling/karpenter/index.js";
+import { CpaController, hasCpaDeployment } from "../autoscaling/cpa/index.js";
 import { CLOUD_PROVIDER_SERVICE } from "../cloud/provider.js";
 import { SimulatedAws } from "../cloud/aws/index.js";
 import { Recorder } from "../report/recorder.js";
@@ -131,6 +132,13 @@ export class Simulation {
         absoluteTolerance: true,
       }),
     );
+    // The cluster-proportional-autoscaler runs when the scenario deploys it (at t = 0 or on its timeline).
+    if (
+      hasCpaDeployment(scenario.objects.map((o) => o.object)) ||
+      spec.timeline.some((e) => e.action.type === "apply" && hasCpaDeployment(e.action.objects))
+    ) {
+      this.controllers.push(new CpaController());
+    }
     if (this.karpenterEnabled) {
       const k = spec.karpenter;
       this.controllers.push(
@@ -224,6 +232,12 @@ export class Simulation {
           else if (action.type === "stopLoad") traffic.stopLoad(action.name);
           else traffic.setLoad(action.name, { clients: action.clients, rps: action.rps, thinkTimeMs: action.thinkTimeMs });
           this.recorder.emit({ type: "action", source: action.source, result: `load ${action.name} ${action.type === "startLoad" ? "started" : action.type === "stopLoad" ? "stopped" : "changed"}` });
+          break;
+        }
+        case "scaleNodeGroup": {
+          const ng = this.controllers.find((c): c is NodeGroupController => c instanceof NodeGroupController)!;
+          const desired = ng.setDesired(action.name, action.desired);
+          this.recorder.emit({ type: "action", source: action.source, result: `nodegroup ${action.name} desired size ${desired}` });
           break;
         }
         case "interrupt": {

@@ -349,7 +349,7 @@ export class CpaController implements Controller {
       return;
     }
     const templateKey = JSON.stringify(d.spec?.template?.spec?.containers ?? []);
-    if (!p || this.templates.get(key) !== templateKey) {
+    if (this.templates.get(key) !== templateKey) {
       const { flags, errors } = flagsOfDeployment(d);
       const log = this.ctx.logs.logger(d.metadata.name!);
       if (errors.length) {
@@ -368,6 +368,7 @@ export class CpaController implements Controller {
       }
       this.templates.set(key, templateKey);
     }
+    if (!p) return; // invalid flags: the binary exits at start
     const ready = (d.status?.readyReplicas ?? 0) > 0;
     if (ready && !p.isRunning) p.startProcess();
     else if (!ready && p.isRunning) p.stopProcess();
