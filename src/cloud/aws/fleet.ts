@@ -141,6 +141,14 @@ export function planFleet(
   const ctReq = reqs.get(LABEL_CAPACITY_TYPE);
   const spotAllowed = !ctReq || ctReq.has("spot");
   const minValues = reqs.hasMinValues();
+  const zReq = reqs.get(LABEL_ZONE);
+  const zidReq = reqs.get(LABEL_ZONE_ID);
+  /** offeringCompatible with the requirement lookups hoisted out of the loops. */
+  const compat = (o: Offering, ct?: CapacityType): boolean =>
+    (ct === undefined || o.capacityType === ct) &&
+    (!ctReq || ctReq.has(o.capacityType)) &&
+    (!zReq || zReq.has(o.zone)) &&
+    (o.zoneId === undefined || !zidReq || zidReq.has(o.zoneId));
   // 1. compatible + available, with the cheapest compatible available offering overall / spot / on-demand (one pass)
   interface Row {
     it: CloudInstanceType;
@@ -155,7 +163,7 @@ export function planFleet(
     let spot = Infinity;
     let od = Infinity;
     for (const o of it.offerings) {
-      if (!o.available || !offeringCompatible(reqs, o)) continue;
+      if (!o.available || !compat(o)) continue;
       if (o.price < any) any = o.price;
       if (o.capacityType === "spot") {
         if (o.price < spot) spot = o.price;
@@ -186,7 +194,7 @@ export function planFleet(
   let minPrice = Infinity;
   for (const it of types) {
     for (const o of it.offerings) {
-      if (!o.available || !offeringCompatible(reqs, o, capacityType)) continue;
+      if (!o.available || !compat(o, capacityType)) continue;
       poolCount++;
       if (o.price < minPrice) minPrice = o.price;
     }
@@ -204,7 +212,7 @@ export function planFleet(
     for (let i = 0; i < types.length; i++) {
       const it = types[i]!;
       for (const o of it.offerings) {
-        if (!o.available || tried.has(o) || !offeringCompatible(reqs, o, capacityType)) continue;
+        if (!o.available || !compat(o, capacityType) || (tried.size > 0 && tried.has(o))) continue;
         const tier = tierOf(o.price);
         const score = spot ? capacityScore(it.name, o.zone) : 0;
         let better = best === undefined;
