@@ -316,6 +316,19 @@ export class DisruptionController implements Controller {
     return available;
   }
 
+  /**
+   * Dry run of one method: the command it would start now (before the 15 s validation), without
+   * tainting, launching or deleting anything. Ignores the "consolidated" cache.
+   */
+  dryRun(method: MethodDef["name"]): { command?: Command; message?: string; candidates: number } {
+    const m = METHODS.find((x) => x.name === method)!;
+    const { sim, candCtx, nodes } = this.snapshot();
+    const candidates = this.candidatesFor(m, nodes, candCtx, false);
+    const budget = this.budgets(m, nodes, candCtx.nodePools, false);
+    const cmd = candidates.length ? this.compute(m, candidates, budget, sim) : undefined;
+    return { command: cmd, message: cmd ? `disrupting nodeclaim(s) via ${commandString(cmd)}` : undefined, candidates: candidates.length };
+  }
+
   /** One pass; true when a command was started (or a validation is pending). */
   pass(): boolean {
     this.stats.passes++;
@@ -546,7 +559,6 @@ export class DisruptionController implements Controller {
     const reason = m.reason.toLowerCase();
     this.logDisruption(`disrupting nodeclaim(s) via ${commandString(cmd)}`, { "command-id": id, reason });
     this.stats.commands++;
-    const store = this.ctx.store;
     for (const c of cmd.candidates) this.setDisruptedTaint(c.name, true);
     const replacementNames: string[] = [];
     try {
@@ -556,7 +568,6 @@ export class DisruptionController implements Controller {
       this.log.error("disrupting via reconcile", { controller: "disruption", error: `launching replacement nodeclaim (command-id: ${id}), ${(e as Error).message}` });
       return;
     }
-    // Nominate the existing nodes the simulation moved pods onto (Results.Record).
     void sim;
     this.opts.state.markForDeletion(...cmd.candidates.map((c) => c.name));
     this.metrics.disruptionDecisions.inc({ decision: decisionOf(cmd), reason, consolidation_type: m.consolidationType });
@@ -568,7 +579,6 @@ export class DisruptionController implements Controller {
         reason: `${reason}: ${decisionOf(cmd)}${replacementNames.length ? ` (replacement ${replacementNames.join(", ")})` : ""}, $${c.price.toFixed(4)}/h`,
       });
     }
-    void store;
     this.queue.push({ id, method: m, candidates: cmd.candidates, replacements: replacementNames, initialized: new Set(), started: this.ctx.clock.now() });
     this.tickQueue();
   }
