@@ -274,3 +274,32 @@ describe("node classes and AMIs", () => {
     expect(after[0]!.name).toMatch(/-v20250601$/);
   });
 });
+
+describe("timeline helpers", () => {
+  it("interruptMatching interrupts the oldest running spot instances of a type", () => {
+    const { clock, aws, types } = setup({ launchJitterMs: 0 });
+    const spot: NodeRequirement[] = [
+      { key: "karpenter.sh/capacity-type", operator: "In", values: ["spot"] },
+      { key: "node.kubernetes.io/instance-type", operator: "In", values: ["m5.large"] },
+    ];
+    const first = aws.create({ instanceTypes: types(spot), requirements: spot, tags: {} });
+    clock.runUntil(10_000);
+    const second = aws.create({ instanceTypes: types(spot), requirements: spot, tags: {} });
+    const od = aws.create({ instanceTypes: types(OD_C5A), requirements: OD_C5A, tags: {} });
+    clock.runUntil(60_000);
+    expect(aws.interruptMatching({ instanceType: "m5.*", count: 1 })).toEqual([first.id]);
+    expect(aws.interruptMatching({})).toEqual([second.id]);
+    expect(aws.get(od.id)!.state).toBe("running");
+    expect(aws.stats().interruptions).toBe(2);
+  });
+});
+
+describe("AMI catalog", () => {
+  it("names AMIs like the EKS-optimized images", () => {
+    const { aws } = setup();
+    const names = (alias: string) => aws.resolveNodeClass({ spec: { amiSelectorTerms: [{ alias }] } }).amis.map((a) => a.name).sort();
+    expect(names("al2@v20250512")).toEqual(["amazon-eks-arm64-node-1.32-v20250512", "amazon-eks-node-1.32-v20250512"]);
+    expect(names("bottlerocket@latest").every((n) => n.startsWith("bottlerocket-aws-k8s-1.32-"))).toBe(true);
+    expect(names("al2023@v19990101")).toEqual([]);
+  });
+});

@@ -119,6 +119,8 @@ interface Record_ {
   billStartIntegral?: number;
   /** Final cost once billing stopped. */
   cost?: number;
+  /** Reclaim time once a spot interruption notice was sent. */
+  reclaimAt?: number;
   ipKey: string;
 }
 
@@ -546,7 +548,10 @@ export class SimulatedAws implements CloudProvider {
     if (!rec) throw new Error(`instance ${id} not found`);
     if (rec.inst.capacityType !== "spot") throw new Error(`instance ${id} is not a spot instance`);
     if (TERMINATED_STATES.has(rec.inst.state)) throw new Error(`instance ${id} is ${rec.inst.state}`);
+    // A second notice for the same instance is not sent again.
+    if (rec.reclaimAt !== undefined) return { type: "spot-interruption", instance: { ...rec.inst }, at: rec.reclaimAt };
     const at = this.clock.now() + this.opts.interruptionNoticeMs;
+    rec.reclaimAt = at;
     this.counters.interruptions++;
     this.markUnavailable(rec.inst.instanceType, rec.inst.zone, "spot");
     const ev = { type: "spot-interruption" as const, instance: { ...rec.inst }, at };
@@ -557,11 +562,11 @@ export class SimulatedAws implements CloudProvider {
     return ev;
   }
 
-  /** Interrupt up to `count` running spot instances matching the filter, oldest first (timeline action). */
+  /** Interrupt up to `count` running spot instances matching the filter (not already noticed), oldest first (timeline action). */
   interruptMatching(filter: { instanceType?: string; zone?: string; count?: number } = {}): string[] {
     const picked: string[] = [];
     const candidates = [...this.instances.values()]
-      .filter((r) => r.inst.capacityType === "spot" && r.inst.state === "running" && globMatch(filter.instanceType, r.inst.instanceType) && (filter.zone === undefined || r.inst.zone === filter.zone))
+      .filter((r) => r.inst.capacityType === "spot" && r.inst.state === "running" && r.reclaimAt === undefined && globMatch(filter.instanceType, r.inst.instanceType) && (filter.zone === undefined || r.inst.zone === filter.zone))
       .sort((a, b) => a.inst.launchedAt - b.inst.launchedAt || (a.inst.id < b.inst.id ? -1 : 1));
     for (const r of candidates.slice(0, filter.count ?? candidates.length)) {
       this.interrupt(r.inst.id);
