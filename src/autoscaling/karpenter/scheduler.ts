@@ -238,6 +238,8 @@ class InFlight {
   maxCpu = 0;
   maxMem = 0;
   maxPods = 0;
+  /** Shapes rejected for monotone reasons (taints, incompatible requirements, hostname topology counts). */
+  dead = new Set<Shape>();
   constructor(
     readonly template: Template,
     readonly hostname: string,
@@ -523,12 +525,14 @@ export class Scheduler {
    * Requirement deltas for placing `pd` on a node with requirements `node`: pod requirements then
    * topology requirements. Returns an error or fills this.deltas (keys whose requirement changes).
    */
-  private computeDeltas(pd: PodData, node: Requirements, allowUndefined: boolean): string | undefined {
+  private computeDeltas(pd: PodData, node: Requirements, allowUndefined: boolean, wantMessage: boolean): string | undefined {
     const s = pd.shape;
     const deltas = this.deltas;
     deltas.length = 0;
     if (s.requirements.size > 0) {
-      if (!node.isCompatible(s.requirements, allowUndefined)) return `incompatible requirements, ${node.compatible(s.requirements, allowUndefined)}`;
+      if (!node.isCompatible(s.requirements, allowUndefined)) {
+        return wantMessage ? `incompatible requirements, ${node.compatible(s.requirements, allowUndefined)}` : "incompatible requirements";
+      }
       for (const q of s.requirements) {
         const cur = node.get(q.key);
         deltas.push(cur ? cur.intersection(q) : q);
@@ -540,7 +544,7 @@ export class Scheduler {
         return node.get(key);
       };
       const topo: Requirement[] = [];
-      const err = this.topology.addRequirements(s.matching, s.matchingSelf, s.strict, lookup, topo);
+      const err = this.topology.addRequirements(s.matching, s.matchingSelf, s.strict, lookup, topo, wantMessage);
       if (err) return err;
       for (const q of topo) {
         const cur = lookup(q.key);
@@ -571,7 +575,7 @@ export class Scheduler {
     const req = e.requests;
     const av = e.available;
     for (const k in r) if ((req[k] ?? 0) + r[k]! > (av[k] ?? 0) && r[k]! > 0) return "exceeds node resources";
-    const err = this.computeDeltas(pd, e.reqs, false);
+    const err = this.computeDeltas(pd, e.reqs, false, false);
     if (err) return err;
     if (this.deltas.length > 0) e.reqs = this.applyDeltas(e.reqs);
     addInto(req, r);
@@ -585,15 +589,34 @@ export class Scheduler {
   private tryInFlight(pd: PodData, nc: InFlight, fresh: boolean): string | undefined {
     const s = pd.shape;
     const t = nc.template;
+    if (!fresh && nc.dead.has(s)) return "rejected";
     const terr = toleratesAll(t.taints, s.tolerations);
-    if (terr) return terr;
+    if (terr) {
+      nc.dead.add(s);
+      return terr;
+    }
     for (const hp of s.hostPorts) if (nc.hostPorts.has(hp)) return "checking host port usage";
     const r = pd.requests;
     const req = nc.requests;
-    if (!fresh && (req.cpu + r.cpu > nc.maxCpu || req.memory + r.memory > nc.maxMem || req.pods + r.pods > nc.maxPods)) {
-      return "no instance type has enough resources";
+    if (!fresh) {
+      if (req.cpu + r.cpu > nc.maxCpu || req.memory + r.memory > nc.maxMem || req.pods + r.pods > nc.maxPods) return "no instance type has enough resources";
+      // hostname-keyed anti-affinity / spread: counts on this claim only grow → monotone rejection
+      const m = s.matching;
+      for (let i = 0; i < m.length; i++) {
+        const g = m[i]!;
+        if (g.key !== LABEL_HOSTNAME) continue;
+        const c = g.domains.get(nc.hostname) ?? 0;
+        if (g.type === "pod anti-affinity" ? c > 0 : g.type === "topology spread" && c + (s.matchingSelf[i] ? 1 : 0) > g.maxSkew) {
+          nc.dead.add(s);
+          return "unsatisfiable topology constraint";
+        }
+      }
+      if (s.requirements.size > 0 && !nc.reqs.isCompatible(s.requirements, true)) {
+        nc.dead.add(s);
+        return "incompatible requirements";
+      }
     }
-    const err = this.computeDeltas(pd, nc.reqs, true);
+    const err = this.computeDeltas(pd, nc.reqs, true, fresh);
     if (err) return err;
     const deltas = this.deltas;
     let zoneReq = nc.reqs.get(LABEL_ZONE);
@@ -645,6 +668,7 @@ export class Scheduler {
       else if (!fitOk) reason = "no instance type has enough resources";
       else if (!offOk) reason = "no instance type has the required offering";
       else reason = "no instance type met the requirements/resources/offering tuple";
+      if (!fresh) return reason;
       const newReqs = this.applyDeltas(nc.reqs);
       return `${reason}, requirements=${newReqs}, resources=${formatResources(total)}`;
     }
@@ -736,7 +760,12 @@ export class Scheduler {
     return errs.join("; ");
   }
 
+  private minCpu = 0;
+  private minMem = 0;
+
   private bucketPush(nc: InFlight): void {
+    // A claim that cannot take even the smallest pod of the batch is never visited again.
+    if (nc.maxCpu - nc.requests.cpu < this.minCpu || nc.maxMem - nc.requests.memory < this.minMem || nc.maxPods - nc.requests.pods < 1) return;
     const n = nc.pods.length;
     while (this.buckets.length <= n) this.buckets.push([]);
     this.buckets[n]!.push(nc);
@@ -794,6 +823,12 @@ export class Scheduler {
         requests: req,
         shape: this.shapeOf(pod, pod.spec ?? {}),
       });
+    }
+    this.minCpu = pds.length ? Infinity : 0;
+    this.minMem = pds.length ? Infinity : 0;
+    for (const p of pds) {
+      if (p.cpu < this.minCpu) this.minCpu = p.cpu;
+      if (p.memory < this.minMem) this.minMem = p.memory;
     }
     pds.sort((a, b) => b.cpu - a.cpu || b.memory - a.memory || (a.created < b.created ? -1 : a.created > b.created ? 1 : 0) || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
     // Queue with the no-progress rule of queue.go

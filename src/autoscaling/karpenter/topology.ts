@@ -202,6 +202,7 @@ export class Topology {
     podRequirements: Requirements,
     nodeRequirements: (key: string) => Requirement | undefined,
     out: Requirement[],
+    wantMessage = true,
   ): string | undefined {
     for (let i = 0; i < matching.length; i++) {
       const tg = matching[i]!;
@@ -209,6 +210,7 @@ export class Topology {
       const nodeDomains = nodeRequirements(tg.key) ?? Requirement.of(tg.key, "Exists");
       const domains = tg.get(selfSelecting[i]!, podDomains, nodeDomains);
       if (domains.len === 0) {
+        if (!wantMessage) return "unsatisfiable topology constraint";
         return `unsatisfiable topology constraint for ${tg.type}, key=${tg.key} (counts = {${tg.countsString()}}, podDomains = ${podDomains}, nodeDomains = ${nodeDomains}`;
       }
       out.push(domains);
