@@ -143,7 +143,8 @@ export class Simulation {
       const k = spec.karpenter;
       this.controllers.push(
         ...karpenterControllers({
-          clusterName: spec.name,
+          store: this.store,
+          clock: this.clock,
           featureGates: { SpotToSpotConsolidation: k?.featureGates.SpotToSpotConsolidation ?? false },
           batchIdleDurationMs: k?.batchIdleDurationMs,
           batchMaxDurationMs: k?.batchMaxDurationMs,
