@@ -34,6 +34,9 @@ import { karpenterControllers } from "../autoscaling/karpenter/index.js";
 import { CpaController, hasCpaDeployment } from "../autoscaling/cpa/index.js";
 import { CLOUD_PROVIDER_SERVICE } from "../cloud/provider.js";
 import { SimulatedAws } from "../cloud/aws/index.js";
+import { AutoScaling, AUTOSCALING_SERVICE } from "../cloud/aws/asg.js";
+import { ClusterAutoscaler } from "../autoscaling/cluster-autoscaler/controller.js";
+import { caArgsOf, isClusterAutoscalerDeployment } from "../autoscaling/cluster-autoscaler/flags.js";
 import { Recorder } from "../report/recorder.js";
 import type { Scenario, TimelineAction } from "../scenario/types.js";
 import { applyObject, patchObject } from "./apply.js";
@@ -108,8 +111,13 @@ export class Simulation {
       spec.timeline.some((e) => e.action.type === "apply" && e.action.objects.some((o) => o.kind === "NodePool"));
 
     const s = spec.settings;
+    const nodeGroups = new NodeGroupController({ groups: spec.nodeGroups, region: spec.region, zones: spec.zones, nodeStartupDelayMs: s.nodeStartupDelayMs });
+    // EKS managed node groups are Auto Scaling groups; NodeGroupController is their node side.
+    this.autoScaling = new AutoScaling({ clusterName: spec.name, nodeSide: nodeGroups, providerIdOf: (n) => this.store.get("Node", undefined, n)?.spec?.providerID });
+    for (const g of spec.nodeGroups) this.autoScaling.addManagedNodeGroup({ ...g, nodeGroup: g.name, zones: g.zones && g.zones.length ? g.zones : spec.zones });
+    this.services.set(AUTOSCALING_SERVICE, this.autoScaling);
     this.controllers.push(
-      new NodeGroupController({ groups: spec.nodeGroups, region: spec.region, zones: spec.zones, nodeStartupDelayMs: s.nodeStartupDelayMs }),
+      nodeGroups,
       new Scheduler(),
       new Kubelet({ podStartupDelayMs: s.podStartupDelayMs }),
       new DeploymentController(),
@@ -151,7 +159,12 @@ export class Simulation {
         }),
       );
     }
+    const caDeployment = [...scenario.objects.map((o) => o.object), ...spec.timeline.flatMap((e) => (e.action.type === "apply" ? e.action.objects : []))].find(isClusterAutoscalerDeployment);
+    if (caDeployment) this.controllers.push(new ClusterAutoscaler({ args: caArgsOf(caDeployment), clusterName: spec.name, region: spec.region }));
   }
+
+  /** The Auto Scaling groups behind the managed node groups (Cluster Autoscaler's node groups). */
+  readonly autoScaling: AutoScaling;
 
   /**
    * $/hour of a node: the price its EC2 instance was bought at (spot included) when it is one of the
