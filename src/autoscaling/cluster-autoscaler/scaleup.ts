@@ -85,7 +85,7 @@ export function planScaleUp(input: ScaleUpInput): ScaleUpPlan {
     if (!skip && ng.target >= ng.max) skip = REASON_MAX_SIZE;
     if (!skip && !ng.template) skip = REASON_NO_TEMPLATE;
     if (skip) {
-      logs.push(`Skipping node group ${ng.id} - ${skip}`);
+      logs.push(`Skipping node group ${ng.id} - ${skip === REASON_MAX_SIZE ? "max size reached" : skip}`);
       for (const g of eq) rejected.get(g)!.set(ng.id, [skip]);
       continue;
     }
