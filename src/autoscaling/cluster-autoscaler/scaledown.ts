@@ -7,7 +7,7 @@
  * --scale-down-unneeded-time with their group staying ≥ min size.
  */
 import type { KubeObject } from "../../api/meta.js";
-import type { NodeInfo } from "../../scheduling/nodeinfo.js";
+import { PodInfo, type NodeInfo } from "../../scheduling/nodeinfo.js";
 import { drainDecision, isDaemonSetPod, isMirrorPod, type BlockingReason, type DrainOptions, type PdbBudget } from "./pods.js";
 import { HintingSimulator, type CaSnapshot } from "./snapshot.js";
 
@@ -109,7 +109,9 @@ export function simulateNodeRemoval(ctx: RemovalContext, ni: NodeInfo, group: st
     let moved = 0;
     try {
       const infos = podsToMove.map((p) => s.removePod(`${p.metadata.namespace ?? "default"}/${p.metadata.name}`)!).filter(Boolean);
-      for (const pi of infos) {
+      for (const removed of infos) {
+        // The pod as it would be recreated elsewhere: not bound to this node.
+        const pi = new PodInfo({ ...removed.pod, spec: { ...removed.pod.spec, nodeName: undefined } }, removed.priority);
         const ref = (pi.pod as KubeObject).metadata.ownerReferences?.find((r) => r.controller)?.uid;
         const target = sim.trySchedule(s, pi, (d) => d.name !== ni.name && ctx.isDestination(d), ref);
         if (!target) break;
@@ -180,7 +182,9 @@ export class UnneededNodes {
     const removable: NodeToRemove[] = [];
     const unremovable: Array<{ node: string; reason: UnremovableReason }> = [];
     const room = new Map(groupRoom);
-    for (const [node, since] of this.since) {
+    // Empty nodes are considered first (splitEmptyAndNonEmptyNodes), so they take the min-size quota.
+    const order = [...this.since].sort(([a], [b]) => Number(this.entries.get(a)!.podsToMove.length > 0) - Number(this.entries.get(b)!.podsToMove.length > 0));
+    for (const [node, since] of order) {
       const e = this.entries.get(node)!;
       const ready = isReady(node);
       if (ready && now - since < opts.unneededTimeMs) {
