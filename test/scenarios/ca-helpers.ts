@@ -42,7 +42,7 @@ export function runCa(src: { file: string } | { text: string }, untilMs?: number
       (sim.store.list("Event") as KubeEvent[])
         .filter((e) => e.source.component === "cluster-autoscaler" && (reason === undefined || e.reason === reason))
         .sort((a, b) => (a.firstTimestamp < b.firstTimestamp ? -1 : a.firstTimestamp > b.firstTimestamp ? 1 : 0)),
-    status: () => String(sim.store.get("ConfigMap", "kube-system", "cluster-autoscaler-status")?.data?.status ?? ""),
+    status: () => String((sim.store.get("ConfigMap", "kube-system", "cluster-autoscaler-status") as { data?: { status?: string } } | undefined)?.data?.status ?? ""),
   };
 }
 

@@ -13,7 +13,7 @@ describe("examples/overprovisioning.yaml", () => {
   const pods = (app: string) => run.sim.store.list("Pod", { namespace: "default" }).filter((p) => (p.metadata.labels?.app ?? p.metadata.labels?.run) === app);
 
   it("preempts the pause pods for the real workload", () => {
-    const preempted = (run.sim.store.list("Event") as Array<{ reason: string; involvedObject: { name: string } }>).filter((e) => e.reason === "Preempted");
+    const preempted = (run.sim.store.list("Event") as unknown as Array<{ reason: string; involvedObject: { name: string } }>).filter((e) => e.reason === "Preempted");
     expect(preempted.length).toBe(3);
     for (const e of preempted) expect(e.involvedObject.name.startsWith("overprovisioning-")).toBe(true);
   });
