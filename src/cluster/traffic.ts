@@ -125,6 +125,8 @@ interface SvcState {
   name: string;
   selector: Selector | undefined; // undefined: no Service, or a Service without selector
   endpoints: Set<string>;
+  /** `endpoints` sorted (built on demand, dropped when the set changes). */
+  sorted: string[] | undefined;
 }
 
 interface PodInfo {
@@ -226,7 +228,7 @@ export class TrafficController implements Controller {
       if (!byS) this.gensBySvc.set(svcKey, (byS = []));
       byS.push(this.gens.get(spec.name)!);
       if (!this.services.has(svcKey)) {
-        const st: SvcState = { namespace: spec.namespace, name: spec.service, selector: undefined, endpoints: new Set() };
+        const st: SvcState = { namespace: spec.namespace, name: spec.service, selector: undefined, endpoints: new Set(), sorted: undefined };
         this.services.set(svcKey, st);
         let list = this.servicesByNs.get(spec.namespace);
         if (!list) this.servicesByNs.set(spec.namespace, (list = []));
@@ -384,6 +386,7 @@ export class TrafficController implements Controller {
     }
     if (!sameSet(next, st.endpoints)) {
       st.endpoints = next;
+      st.sorted = undefined;
       this.markService(st);
     }
   }
@@ -410,6 +413,7 @@ export class TrafficController implements Controller {
       if (member !== st.endpoints.has(key)) {
         if (member) st.endpoints.add(key);
         else st.endpoints.delete(key);
+        st.sorted = undefined;
         this.markService(st);
       }
     }
@@ -587,7 +591,7 @@ export class TrafficController implements Controller {
       g.endpoints = 0;
     } else {
       const st = this.services.get(g.svcKey)!;
-      const eps = [...st.endpoints].sort();
+      const eps = (st.sorted ??= [...st.endpoints].sort());
       g.endpoints = eps.length;
       const timeoutS = (g.spec.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000;
       // Station groups: pods with the same capacity and cost share one MVA group.

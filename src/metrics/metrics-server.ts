@@ -157,7 +157,7 @@ export class MetricsServer implements Controller, ResourceMetricsApi {
     const store = this.ctx.store;
     const res = this.resolutionMs;
     // Pods of the batch: podKey → containers sampled.
-    const pods = new Map<string, { pod: KubeObject; list: RuntimeContainer[] }>();
+    const pods = new Map<string, { pod: KubeObject; list: RuntimeContainer[]; states: ContainerState[] }>();
     const nodeSum = new Map<string, { cum: number; mem: number }>();
     /** Per node name: the per-scrape sum, or null when its kubelet is unreachable. */
     const nodeAcc = new Map<string, { cum: number; mem: number } | null>();
@@ -222,22 +222,24 @@ export class MetricsServer implements Controller, ResourceMetricsApi {
         const pod = store.get("Pod", st.ns, st.pod);
         // metrics-server lists pods from its informer: unknown (or recreated) pods are not served.
         if (!pod || (pod.metadata.uid && c.podUid && pod.metadata.uid !== c.podUid)) return;
-        pods.set(c.podKey, (e = { pod, list: [] }));
+        pods.set(c.podKey, (e = { pod, list: [], states: [] }));
       }
       e.list.push(c);
+      e.states.push(st);
     });
     // Forget containers not in this batch.
     for (const [c, st] of this.containers) if (st.seen !== gen) this.containers.delete(c);
 
     // PodMetrics (GetMetrics), indexed.
     const byNs = new Map<string, NsIndex>();
-    for (const { pod, list } of pods.values()) {
+    for (const { pod, list, states } of pods.values()) {
       let earliest: Point | undefined;
       let window = 0;
       let complete = true;
       const cms: ContainerMetrics[] = [];
-      for (const c of list) {
-        const st = this.containers.get(c)!;
+      for (let i = 0; i < list.length; i++) {
+        const c = list[i]!;
+        const st = states[i]!;
         if (!st.prev) {
           complete = false;
           break;
