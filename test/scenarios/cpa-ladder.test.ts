@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
 import { runScenario } from "./helpers.js";
+import { loadScenarioText } from "../../src/scenario/loader.js";
 import { CpaController } from "../../src/autoscaling/cpa/controller.js";
 import { renderHelmChart } from "../../src/autoscaling/cpa/params.js";
 
@@ -93,5 +94,42 @@ describe("examples/cpa-ladder.yaml", () => {
         expect(d.metadata.labels).toEqual(r.metadata.labels);
       }
     }
+  });
+});
+
+describe("timeline scaleNodeGroup", () => {
+  const scenario = (action: string) => `apiVersion: scalelab.dev/v1alpha1
+kind: Scenario
+metadata:
+  name: ng
+spec:
+  duration: 5m
+  nodeGroups:
+    - {name: default, instanceType: m5.large, desired: 2, min: 1, max: 3}
+  timeline:
+    - at: 1m
+      scaleNodeGroup: ${action}
+`;
+
+  it("parses {name, desired}", () => {
+    const s = loadScenarioText(scenario("{name: default, desired: 3}"), "ng.yaml");
+    expect(s.spec.timeline[0]!.action).toMatchObject({ type: "scaleNodeGroup", name: "default", desired: 3 });
+  });
+
+  it("rejects a negative size and unknown fields", () => {
+    expect(() => loadScenarioText(scenario("{name: default, desired: -1}"), "ng.yaml")).toThrow(/spec\.timeline\[0\]\.scaleNodeGroup\.desired/);
+    expect(() => loadScenarioText(scenario("{name: default, nodes: 2}"), "ng.yaml")).toThrow(/nodes/);
+  });
+
+  it("grows and shrinks the group within its bounds; an unknown group is an input error", () => {
+    const text = scenario("{name: default, desired: 9}").replace(
+      "      scaleNodeGroup: {name: default, desired: 9}\n",
+      "      scaleNodeGroup: {name: default, desired: 9}\n    - at: 3m\n      scaleNodeGroup: {name: default, desired: 1}\n    - at: 4m\n      scaleNodeGroup: {name: nope, desired: 1}\n",
+    );
+    const r = runScenario({ text, name: "ng.yaml" }, 2 * 60_000 + 30_000);
+    expect(r.sim.store.list("Node").length).toBe(3); // clamped to max 3
+    r.sim.runUntil(5 * 60_000);
+    expect(r.sim.store.list("Node").length).toBe(1);
+    expect(r.sim.inputErrors.map((e) => e.message)).toEqual([expect.stringContaining('unknown node group "nope"')]);
   });
 });
