@@ -98,3 +98,7 @@ function storeResident() {
 if (want("hpa-day-100")) simDay("hpa-day-100", { name: "hpa-day-100", nodes: 100, deployments: 100, replicas: 30, instanceType: "m5.2xlarge", seed: 42 });
 if (want("sim-day-1000")) simDay("sim-day-1000", { name: "sim-day-1000", nodes: 1000, deployments: 100, replicas: 300, instanceType: "m5.2xlarge", seed: 42 });
 if (want("store-resident")) storeResident();
+if (want("serve")) {
+  const { serveBench } = await import("./serve.mjs");
+  await serveBench(print);
+}
