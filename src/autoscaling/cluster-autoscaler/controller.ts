@@ -29,6 +29,8 @@ import { goStatusTime, renderStatus, transition, type ClusterStatus, type Condit
 import { daemonSetPodsFor, podsForCopy, renameNode, templateFromAsg, templateFromNode, type TemplateNode } from "./templates.js";
 
 export const COMPONENT = "cluster-autoscaler";
+/** client-go tools/record maxQueuedEvents. */
+export const MAX_QUEUED_EVENTS = 1000;
 
 export interface ClusterAutoscalerConfig {
   /** Container command + args from the Deployment. */
@@ -80,6 +82,7 @@ export class ClusterAutoscaler implements Controller {
   private lastScaleDownFail = -Infinity;
   private lastLoop = -Infinity;
   private eventSeen = new Map<string, number>();
+  private podEventsThisLoop = 0;
   private clusterStatus: { health?: Condition; scaleUp?: Condition; scaleDown?: Condition } = {};
   readonly stats = { loops: 0, scaleUps: 0, nodesAdded: 0, nodesRemoved: 0, lastLoopMs: 0 };
   /** Set when the CA refused to start (fatal flag / expander errors). */
@@ -182,6 +185,9 @@ export class ClusterAutoscaler implements Controller {
   // ------------------------------------------------------------------------------ helpers
 
   private event(obj: KubeObject, type: "Normal" | "Warning", reason: string, message: string): void {
+    // client-go's event broadcaster queues at most 1000 events and drops the rest (DropIfChannelFull):
+    // a burst of pod events in one loop is cut there.
+    if (obj.kind === "Pod" && this.podEventsThisLoop++ >= MAX_QUEUED_EVENTS) return;
     if (!this.opts.recordDuplicatedEvents) {
       const k = `${obj.kind}/${obj.metadata.namespace}/${obj.metadata.name}/${reason}/${message}`;
       const last = this.eventSeen.get(k);
@@ -259,6 +265,7 @@ export class ClusterAutoscaler implements Controller {
     const now = this.clock.now();
     this.lastLoop = now;
     this.stats.loops++;
+    this.podEventsThisLoop = 0;
     this.refreshGroups();
     const nowIso = this.clock.iso(now);
     let productive = false;
@@ -359,10 +366,10 @@ export class ClusterAutoscaler implements Controller {
         }
       }
       if (fitted > 0) this.log.info(`${fitted} pods marked as unschedulable can be scheduled.`);
-      const old = remaining.filter((p) => {
-        const created = p.metadata.creationTimestamp ? this.parseTime(p.metadata.creationTimestamp) : 0;
-        return now - created >= this.opts.newPodScaleUpDelayMs;
-      });
+      // creationTimestamps are RFC 3339 seconds: they compare as strings.
+      const delayCut = this.clock.iso(now - this.opts.newPodScaleUpDelayMs);
+      const old = this.opts.newPodScaleUpDelayMs > 0 ? remaining.filter((p) => (p.metadata.creationTimestamp ?? "") <= delayCut) : remaining;
+      const newCut = this.clock.iso(now - 2000);
       let scaleDownForbidden = false;
       if (!healthy) {
         this.log.warn(`Cluster is not ready for autoscaling: ${total.total - total.ready} unready nodes`);
@@ -370,7 +377,7 @@ export class ClusterAutoscaler implements Controller {
         scaleDownForbidden = true;
       } else if (old.length === 0) {
         this.log.info(candidates.length === 0 ? "No unschedulable pods" : "No schedulable pods");
-      } else if (old.every((p) => now - this.parseTime(p.metadata.creationTimestamp!) < 2000)) {
+      } else if (old.every((p) => (p.metadata.creationTimestamp ?? "") > newCut)) {
         this.log.info("Unschedulable pods are very new, waiting one iteration for more");
         scaleDownForbidden = true;
       } else if (this.opts.maxNodesTotal > 0 && total.ready >= this.opts.maxNodesTotal) {

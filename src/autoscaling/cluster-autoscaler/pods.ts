@@ -58,8 +58,15 @@ export function equivalenceKey(p: KubeObject): string {
   let key: string;
   if (!ref) key = `pod/${p.metadata.namespace}/${p.metadata.name}`;
   else {
-    const { nodeName: _n, ...spec } = (p.spec ?? {}) as Record<string, unknown>;
-    key = `${ref.uid}|${stableJson(p.metadata.labels ?? {})}|${JSON.stringify(spec)}`;
+    const labels = p.metadata.labels ?? {};
+    // Pods stamped from one template revision (pod-template-hash / controller-revision-hash) carry the
+    // same labels and spec: the revision identifies the equivalence class without comparing specs.
+    const rev = labels["pod-template-hash"] ?? labels["controller-revision-hash"];
+    if (rev !== undefined && ref.kind !== "StatefulSet") key = `${ref.uid}|rev=${rev}`;
+    else {
+      const { nodeName: _n, ...spec } = (p.spec ?? {}) as Record<string, unknown>;
+      key = `${ref.uid}|${stableJson(labels)}|${JSON.stringify(spec)}`;
+    }
   }
   equivalenceCache.set(p, key);
   return key;
