@@ -178,7 +178,8 @@ export class NodeClaimDisruptionController implements Controller {
         if (hasCons) conds = clearCondition(conds, COND_CONSOLIDATABLE);
         this.queue.add(name, since + after - now);
       } else {
-        conds = setCondition(conds, COND_CONSOLIDATABLE, "True", COND_CONSOLIDATABLE, "", iso);
+        // same shape as the lifecycle controller writes it (observedGeneration included), or the two rewrite it forever
+        conds = setCondition(conds, COND_CONSOLIDATABLE, "True", COND_CONSOLIDATABLE, "", iso, nc.metadata.generation);
       }
     }
     if (JSON.stringify(conds) !== before) store.setStatus(nc, { ...(nc.status ?? {}), conditions: conds });
