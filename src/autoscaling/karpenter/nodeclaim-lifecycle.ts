@@ -418,6 +418,8 @@ export class NodeClaimLifecycleController implements Controller {
           ...((nodeClass.spec?.tags as Record<string, string> | undefined) ?? {}),
         },
         nodeClaimName: name,
+        // the EC2NodeClass to launch from (AMI, subnets, security groups): without it EC2 falls back to al2023@latest
+        nodeClass,
       });
     } catch (e) {
       if (e instanceof InsufficientCapacityError) {
