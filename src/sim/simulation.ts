@@ -30,6 +30,7 @@ import { MetricsServer } from "../metrics/metrics-server.js";
 import { MetricFeeds } from "../metrics/feeds.js";
 import { HpaController } from "../autoscaling/hpa/controller.js";
 import { registerKarpenterKinds } from "../autoscaling/karpenter/api.js";
+import { KedaOperator, registerKedaKinds } from "../autoscaling/keda/index.js";
 import { karpenterControllers } from "../autoscaling/karpenter/index.js";
 import { CpaController, hasCpaDeployment } from "../autoscaling/cpa/index.js";
 import { CLOUD_PROVIDER_SERVICE } from "../cloud/provider.js";
@@ -87,6 +88,7 @@ export class Simulation {
     this.store = new Store(this.clock, this.rng.fork("apiserver"));
     registerBuiltinStrategies(this.store);
     registerKarpenterKinds(this.store);
+    registerKedaKinds(this.store);
     this.events = new EventRecorder(this.store, this.clock);
     this.logs = new LogSink(this.clock);
     this.services.set(RUNTIME_SERVICE, this.runtime);
@@ -139,6 +141,8 @@ export class Simulation {
         // (55 % of a 50 % target); 1.33 switched to the inclusive (1 - down) <= ratio <= (1 + up).
         absoluteTolerance: true,
       }),
+      // KEDA v2.16: after MetricFeeds, whose external metrics it chains to.
+      new KedaOperator(),
     );
     // The cluster-proportional-autoscaler runs when the scenario deploys it (at t = 0 or on its timeline).
     if (

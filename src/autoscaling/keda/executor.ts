@@ -1,0 +1,170 @@
+/**
+ * The operator's scale decision for one poll (pkg/scaling/executor/scale_scaledobjects.go
+ * RequestScale, v2.16): activation 0 → max(min,1), scale to zero/idle after the cooldown, and the
+ * Active/Ready condition changes. Pure; the controller applies the result.
+ */
+
+export interface ScaleInputs {
+  isActive: boolean;
+  isError: boolean;
+  forceActivation?: boolean;
+  currentReplicas: number;
+  minReplicaCount?: number;
+  idleReplicaCount?: number;
+  /** fallback.replicas when spec.fallback is set. */
+  fallbackReplicas?: number;
+  hasFallback?: boolean;
+  pausedScaleIn?: boolean;
+  pausedScaleOut?: boolean;
+  /** Virtual ms; undefined while status.lastActiveTime is nil. */
+  lastActiveTime?: number;
+  creationTime: number;
+  cooldownPeriodSec?: number;
+  initialCooldownPeriodSec?: number;
+  now: number;
+}
+
+export interface Condition {
+  status: "True" | "False" | "Unknown";
+  reason: string;
+  message: string;
+}
+
+export type ScaleAction =
+  | { kind: "none" }
+  | { kind: "activate"; replicas: number }
+  | { kind: "deactivate"; replicas: number; idle: boolean }
+  | { kind: "setMin"; replicas: number };
+
+export interface ScaleDecision {
+  action: ScaleAction;
+  /** lastActiveTime := now. */
+  touchLastActive: boolean;
+  ready?: Condition;
+  active?: Condition;
+  /** Why, for logs and reports. */
+  reason: string;
+}
+
+export const COND = {
+  active: { status: "True", reason: "ScalerActive", message: "Scaling is performed because triggers are active" } as Condition,
+  forced: { status: "True", reason: "ScalerActive", message: "Scaling is performed because activation is being forced by annotation" } as Condition,
+  notActive: { status: "False", reason: "ScalerNotActive", message: "Scaling is not performed because triggers are not active" } as Condition,
+  cooldown: { status: "False", reason: "ScalerCooldown", message: "Scaler cooling down because triggers are not active" } as Condition,
+  ready: { status: "True", reason: "ScaledObjectReady", message: "ScaledObject is defined correctly and is ready for scaling" } as Condition,
+  partial: { status: "Unknown", reason: "PartialTriggerError", message: "Some triggers defined in ScaledObject are not working correctly" } as Condition,
+  triggerError: { status: "False", reason: "TriggerError", message: "Triggers defined in ScaledObject are not working correctly" } as Condition,
+};
+
+export function requestScale(i: ScaleInputs): ScaleDecision {
+  const min = i.minReplicaCount ?? 0;
+  const cur = i.currentReplicas;
+  const idleSet = i.idleReplicaCount !== undefined && i.idleReplicaCount !== null;
+  const active = i.isActive || i.forceActivation === true;
+  const activeCond = i.isActive ? COND.active : i.forceActivation ? COND.forced : COND.notActive;
+  const ready = i.isError ? undefined : COND.ready;
+  if (active) {
+    if ((idleSet && cur < min) || cur === 0) {
+      if (i.pausedScaleOut) return { action: { kind: "none" }, touchLastActive: false, ready, active: activeCond, reason: "paused-scale-out" };
+      return { action: { kind: "activate", replicas: min > 0 ? min : 1 }, touchLastActive: true, ready, active: activeCond, reason: "activate" };
+    }
+    if (i.isError) return { action: { kind: "none" }, touchLastActive: false, ready: COND.partial, active: activeCond, reason: "partial-error" };
+    return { action: { kind: "none" }, touchLastActive: true, ready, active: activeCond, reason: "active" };
+  }
+  if (i.isError && i.hasFallback && (i.fallbackReplicas ?? 0) !== 0) {
+    return { action: { kind: "none" }, touchLastActive: false, active: activeCond, reason: "fallback" };
+  }
+  if (i.isError && !i.hasFallback) {
+    return { action: { kind: "none" }, touchLastActive: false, ready: COND.triggerError, active: activeCond, reason: "trigger-error" };
+  }
+  if ((idleSet && cur > i.idleReplicaCount!) || (cur > 0 && min === 0)) {
+    if (i.pausedScaleIn) return { action: { kind: "none" }, touchLastActive: false, ready, active: activeCond, reason: "paused-scale-in" };
+    const cooldown = (i.cooldownPeriodSec ?? 300) * 1000;
+    const initial = (i.initialCooldownPeriodSec ?? 0) * 1000;
+    const due =
+      (i.lastActiveTime === undefined && i.creationTime + initial < i.now) ||
+      (i.lastActiveTime !== undefined && i.lastActiveTime + cooldown < i.now);
+    if (due) {
+      const replicas = idleSet ? i.idleReplicaCount! : min;
+      return { action: { kind: "deactivate", replicas, idle: idleSet }, touchLastActive: false, ready, active: COND.notActive, reason: "cooldown-passed" };
+    }
+    return { action: { kind: "none" }, touchLastActive: false, ready, active: COND.cooldown, reason: "cooldown" };
+  }
+  if (cur < min && !idleSet) {
+    return { action: { kind: "setMin", replicas: min }, touchLastActive: false, ready, active: activeCond, reason: "below-min" };
+  }
+  return { action: { kind: "none" }, touchLastActive: false, ready, active: activeCond, reason: "no-change" };
+}
+
+// ---------------------------------------------------------------------------- fallback
+
+export type FallbackBehavior = "static" | "currentReplicas" | "currentReplicasIfHigher" | "currentReplicasIfLower" | "scalingModifiers";
+
+export interface FallbackSpec {
+  failureThreshold: number;
+  replicas: number;
+  behavior?: FallbackBehavior;
+}
+
+/** fallback.go: the replacement is used once numberOfFailures > failureThreshold. */
+export function fallbackActive(numberOfFailures: number, failureThreshold: number): boolean {
+  return numberOfFailures > failureThreshold;
+}
+
+/**
+ * The synthetic metric value: target × N (N per behavior); for a Value target N is first divided
+ * by the ready pods.
+ */
+export function fallbackValue(f: FallbackSpec, targetType: "AverageValue" | "Value", target: number, currentReplicas: number, readyPods = currentReplicas): number {
+  let n: number;
+  switch (f.behavior ?? "static") {
+    case "currentReplicas":
+      n = currentReplicas;
+      break;
+    case "currentReplicasIfHigher":
+      n = Math.max(currentReplicas, f.replicas);
+      break;
+    case "currentReplicasIfLower":
+      n = Math.min(currentReplicas, f.replicas);
+      break;
+    default:
+      n = f.replicas;
+  }
+  if (targetType === "Value") n = readyPods > 0 ? n / readyPods : n;
+  return target * n;
+}
+
+// ---------------------------------------------------------------------------- ScaledJob
+
+export type ScalingStrategy = "default" | "custom" | "accurate" | "eager";
+
+export interface JobScaleInputs {
+  maxScale: number;
+  runningJobCount: number;
+  pendingJobCount?: number;
+  maxReplicaCount: number;
+  strategy?: ScalingStrategy;
+  customScalingQueueLengthDeduction?: number;
+  customScalingRunningJobPercentage?: number;
+}
+
+/** scale_jobs.go: how many Jobs to create this poll (never negative). */
+export function jobsToCreate(i: JobScaleInputs): number {
+  const running = i.runningJobCount;
+  const pending = i.pendingJobCount ?? 0;
+  let n: number;
+  switch (i.strategy ?? "default") {
+    case "custom":
+      n = Math.min(i.maxScale - (i.customScalingQueueLengthDeduction ?? 0) - Math.trunc(running * (i.customScalingRunningJobPercentage ?? 1)), i.maxReplicaCount);
+      break;
+    case "accurate":
+      n = i.maxScale + running - pending > i.maxReplicaCount ? i.maxReplicaCount - running : i.maxScale - pending;
+      break;
+    case "eager":
+      n = Math.min(i.maxReplicaCount - running - pending, i.maxScale);
+      break;
+    default:
+      n = i.maxScale - running;
+  }
+  return Math.max(0, n);
+}
