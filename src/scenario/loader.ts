@@ -12,6 +12,7 @@ import { ScenarioError } from "./errors.js";
 // Karpenter's CRD kinds (NodePool, NodeClaim, EC2NodeClass) are served: registering them on import
 // lets manifests of those kinds pass the loader's kind check.
 import "../autoscaling/karpenter/api.js";
+import "../autoscaling/vpa/api.js";
 import { checkManifest, type LoadedObject } from "./manifests.js";
 import { chunkRelativeLine, registerSource, separatorLinesOf, type SourceFile } from "./positions.js";
 import { parseScenarioDoc, SCENARIO_API_VERSION, SCENARIO_KIND } from "./schema.js";

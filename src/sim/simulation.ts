@@ -33,6 +33,7 @@ import { registerKarpenterKinds } from "../autoscaling/karpenter/api.js";
 import { KedaOperator, registerKedaKinds } from "../autoscaling/keda/index.js";
 import { karpenterControllers } from "../autoscaling/karpenter/index.js";
 import { CpaController, hasCpaDeployment } from "../autoscaling/cpa/index.js";
+import { registerVpa, vpaControllers } from "../autoscaling/vpa/index.js";
 import { CLOUD_PROVIDER_SERVICE } from "../cloud/provider.js";
 import { SimulatedAws } from "../cloud/aws/index.js";
 import { AutoScaling, AUTOSCALING_SERVICE } from "../cloud/aws/asg.js";
@@ -88,6 +89,7 @@ export class Simulation {
     this.store = new Store(this.clock, this.rng.fork("apiserver"));
     registerBuiltinStrategies(this.store);
     registerKarpenterKinds(this.store);
+    registerVpa(this.store);
     registerKedaKinds(this.store);
     this.events = new EventRecorder(this.store, this.clock);
     this.logs = new LogSink(this.clock);
@@ -143,6 +145,8 @@ export class Simulation {
       }),
       // KEDA v2.16: after MetricFeeds, whose external metrics it chains to.
       new KedaOperator(),
+      // Vertical Pod Autoscaler 1.3: recommender + updater (the admission hook is registered above).
+      ...vpaControllers(),
     );
     // The cluster-proportional-autoscaler runs when the scenario deploys it (at t = 0 or on its timeline).
     if (
