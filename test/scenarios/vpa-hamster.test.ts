@@ -6,6 +6,7 @@
  * the admission hook recreates them with the recommendation.
  */
 import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { runScenario } from "./helpers.js";
 
@@ -50,5 +51,33 @@ describe("examples/vpa-hamster.yaml", () => {
         vpaUpdates: "Pod resources updated by hamster-vpa: container 0: cpu request, memory request",
       });
     }
+  });
+});
+
+describe("update modes and the HPA warning", () => {
+  const text = readFileSync(file, "utf8").replace("duration: 30m", "duration: 10m");
+  const withMode = (mode: string): string => text.replace("  resourcePolicy:\n", `  updatePolicy:\n    updateMode: "${mode}"\n  resourcePolicy:\n`);
+  const hamsterPods = (r: ReturnType<typeof runScenario>) => r.sim.store.list("Pod", { namespace: "default" }).filter((p) => p.metadata.labels?.app === "hamster");
+
+  it("Off: recommends but never evicts nor mutates pods", () => {
+    const r = runScenario({ text: withMode("Off") });
+    expect(r.sim.store.get("VerticalPodAutoscaler", "default", "hamster-vpa")!.status.recommendation.containerRecommendations[0].target.cpu).toBe("587m");
+    expect(r.events.filter((e) => e.reason === "EvictedByVPA")).toHaveLength(0);
+    for (const p of hamsterPods(r)) expect(p.spec.containers[0].resources.requests).toEqual({ cpu: "100m", memory: "50Mi" });
+  });
+
+  it("Initial: never evicts, but a pod created later gets the recommendation", () => {
+    const r = runScenario({ text: withMode("Initial").replace("duration: 10m", "duration: 10m\n  timeline:\n    - at: 8m\n      scale: {kind: Deployment, name: hamster, replicas: 3}") });
+    expect(r.events.filter((e) => e.reason === "EvictedByVPA")).toHaveLength(0);
+    const reqs = hamsterPods(r).map((p) => p.spec.containers[0].resources.requests.cpu).sort();
+    expect(reqs).toEqual(["100m", "100m", "587m"]);
+  });
+
+  it("warns when an HPA scales the same Deployment on CPU", () => {
+    const hpa = `---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: hamster}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: hamster}\n  minReplicas: 2\n  maxReplicas: 4\n  metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}}]\n`;
+    const r = runScenario({ text: text + hpa });
+    const warn = r.events.filter((e) => e.reason === "HPAConflict");
+    expect(warn).toHaveLength(1);
+    expect(String(warn[0]!.message)).toContain("HorizontalPodAutoscaler hamster also scales Deployment/hamster on cpu");
   });
 });
