@@ -34,6 +34,7 @@ import {
   type StationGroup,
 } from "../workload/queueing.js";
 import type { LoadGeneratorSpec, RateProfile, UsageOverride } from "../workload/types.js";
+import { podLoadLoop } from "../workload/shell-loop.js";
 import { RUNTIME_SERVICE, type ContainerRuntime, type RuntimeContainer } from "./runtime.js";
 
 export const TRAFFIC_SERVICE = "traffic";
@@ -88,6 +89,8 @@ interface Component {
 
 interface Gen {
   spec: LoadGeneratorSpec;
+  /** For a generator that is a request-loop pod: that pod's uid. */
+  podUid?: string;
   active: boolean;
   /** Virtual ms the profile's time origin sits at. */
   origin: number;
@@ -195,46 +198,54 @@ export class TrafficController implements Controller {
     opts: { profileStepMs?: number } = {},
   ) {
     this.stepMs = opts.profileStepMs ?? TRAFFIC_PROFILE_STEP_MS;
-    for (const spec of loads) {
-      if (this.gens.has(spec.name)) throw new Error(`load generator "${spec.name}" is defined twice`);
-      if (!spec.openLoop === !spec.closedLoop) throw new Error(`load generator "${spec.name}": exactly one of openLoop and closedLoop is required`);
-      const svcKey = `${spec.namespace}/${spec.service}`;
-      this.gens.set(spec.name, {
-        spec,
-        active: false,
-        origin: spec.startMs,
-        clients: spec.closedLoop?.clients ?? 0,
-        profile: spec.openLoop?.profile,
-        svcKey,
-        offeredRps: 0,
-        servedRps: 0,
-        failedRps: 0,
-        components: [],
-        endpoints: 0,
-        requests: 0,
-        failed: 0,
-        latencySum: 0,
-        hist: { w: new Float64Array(H_BUCKETS + 2), wx: new Float64Array(H_BUCKETS + 2) },
-        activeMs: 0,
-        servedIntegral: 0,
-        minRps: Infinity,
-        maxRps: 0,
-        order: 0,
-        dirty: false,
-        contrib: new Map(),
-        nextAt: Infinity,
-      });
-      let byS = this.gensBySvc.get(svcKey);
-      if (!byS) this.gensBySvc.set(svcKey, (byS = []));
-      byS.push(this.gens.get(spec.name)!);
-      if (!this.services.has(svcKey)) {
-        const st: SvcState = { namespace: spec.namespace, name: spec.service, selector: undefined, endpoints: new Set(), sorted: undefined };
-        this.services.set(svcKey, st);
-        let list = this.servicesByNs.get(spec.namespace);
-        if (!list) this.servicesByNs.set(spec.namespace, (list = []));
-        list.push(st);
-      }
+    for (const spec of loads) this.register(spec);
+    this.reorder();
+  }
+
+  /** Add a generator's state (constructor, and pods that turn out to be request loops). */
+  private register(spec: LoadGeneratorSpec): Gen {
+    if (this.gens.has(spec.name)) throw new Error(`load generator "${spec.name}" is defined twice`);
+    if (!spec.openLoop === !spec.closedLoop) throw new Error(`load generator "${spec.name}": exactly one of openLoop and closedLoop is required`);
+    const svcKey = `${spec.namespace}/${spec.service}`;
+    this.gens.set(spec.name, {
+      spec,
+      active: false,
+      origin: spec.startMs,
+      clients: spec.closedLoop?.clients ?? 0,
+      profile: spec.openLoop?.profile,
+      svcKey,
+      offeredRps: 0,
+      servedRps: 0,
+      failedRps: 0,
+      components: [],
+      endpoints: 0,
+      requests: 0,
+      failed: 0,
+      latencySum: 0,
+      hist: { w: new Float64Array(H_BUCKETS + 2), wx: new Float64Array(H_BUCKETS + 2) },
+      activeMs: 0,
+      servedIntegral: 0,
+      minRps: Infinity,
+      maxRps: 0,
+      order: 0,
+      dirty: false,
+      contrib: new Map(),
+      nextAt: Infinity,
+    });
+    let byS = this.gensBySvc.get(svcKey);
+    if (!byS) this.gensBySvc.set(svcKey, (byS = []));
+    byS.push(this.gens.get(spec.name)!);
+    if (!this.services.has(svcKey)) {
+      const st: SvcState = { namespace: spec.namespace, name: spec.service, selector: undefined, endpoints: new Set(), sorted: undefined };
+      this.services.set(svcKey, st);
+      let list = this.servicesByNs.get(spec.namespace);
+      if (!list) this.servicesByNs.set(spec.namespace, (list = []));
+      list.push(st);
     }
+    return this.gens.get(spec.name)!;
+  }
+
+  private reorder(): void {
     // Open loops first: their CPU is background for the closed loops.
     this.ordered = [...this.gens.values()].sort((a, b) => (a.spec.closedLoop ? 1 : 0) - (b.spec.closedLoop ? 1 : 0));
     this.ordered.forEach((g, i) => (g.order = i));
@@ -395,6 +406,7 @@ export class TrafficController implements Controller {
     const p = ev.object;
     const ns = p.metadata.namespace ?? "default";
     const key = `${ns}/${p.metadata.name}`;
+    this.trackLoopPod(ev, key);
     if (ev.type === "DELETED") this.podInfo.delete(key);
     else {
       const cached = this.podInfo.get(key);
@@ -417,6 +429,49 @@ export class TrafficController implements Controller {
         this.markService(st);
       }
     }
+  }
+
+  /**
+   * A pod running a shell request loop (`kubectl run load-generator … -- /bin/sh -c "while sleep 0.01;
+   * do wget -q -O- http://php-apache; done"`) is a closed-loop client of that Service while it runs —
+   * how the labs generate load through kubectl, e.g. against `scalelab serve`. Scenario-declared
+   * generators of the same name (the loader's reading of the same command) take precedence.
+   */
+  private trackLoopPod(ev: WatchEvent, key: string): void {
+    const p = ev.object;
+    const name = `pod:${key}`;
+    const existing = this.gens.get(name);
+    const running = ev.type !== "DELETED" && !p.metadata.deletionTimestamp && p.status?.phase === "Running";
+    if (!running) {
+      if (existing) this.deactivate(existing);
+      return;
+    }
+    if (existing) {
+      if (existing.podUid === p.metadata.uid) return this.activate(existing, this.ctx.clock.now());
+      this.deactivate(existing);
+    }
+    if (this.gens.has(p.metadata.name!)) return; // declared in the scenario
+    const loop = podLoadLoop(p);
+    if (!loop) return;
+    const spec: LoadGeneratorSpec = {
+      name,
+      namespace: loop.namespace,
+      service: loop.service,
+      startMs: this.ctx.clock.now(),
+      closedLoop: { clients: 1, thinkTimeMs: loop.thinkTimeMs },
+    };
+    if (existing) {
+      existing.spec = spec;
+      existing.podUid = p.metadata.uid;
+      this.activate(existing, this.ctx.clock.now());
+      return;
+    }
+    const g = this.register(spec);
+    g.podUid = p.metadata.uid;
+    this.reorder();
+    const st = this.services.get(g.svcKey)!;
+    this.resyncService(st);
+    this.activate(g, this.ctx.clock.now());
   }
 
   private onContainerStarted(c: RuntimeContainer): void {

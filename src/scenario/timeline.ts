@@ -22,7 +22,8 @@ import { parse as parseYaml } from "yaml";
 import type { LoadGeneratorSpec } from "../workload/types.js";
 import { didYouMean } from "./errors.js";
 import { checkManifest, type LoadedObject } from "./manifests.js";
-import { parseServiceTarget, DEFAULTS } from "./schema.js";
+import { DEFAULTS } from "./schema.js";
+import { loadLoop } from "../workload/shell-loop.js";
 import { sourceRef } from "./positions.js";
 import type { TimelineAction, TimelineEntry } from "./types.js";
 import { duration, int, isPlainObject, num, obj, oneOf, optStr, render, required, str, type DocContext, type Path } from "./validate.js";
@@ -706,28 +707,7 @@ function kubectlRun(words: string[], kc: KubectlContext): TimelineAction[] {
   return [{ type: "apply", objects: [pod], source: kc.source }];
 }
 
-/**
- * Recognise a shell request loop: `while sleep 0.01; do wget -q -O- http://php-apache; done`,
- * `while true; do curl -s http://web.shop.svc.cluster.local:8080/; sleep 0.3; done`.
- */
-export function loadLoop(script: string, podNamespace: string): { namespace: string; service: string; thinkTimeMs: number } | undefined {
-  if (!/\bwhile\b/.test(script) || !/\b(wget|curl)\b/.test(script)) return undefined;
-  const url = /\bhttps?:\/\/([A-Za-z0-9.-]+)(?::\d+)?/.exec(script);
-  if (!url) return undefined;
-  const host = url[1].toLowerCase();
-  if (/^\d+(\.\d+){3}$/.test(host)) return undefined; // a ClusterIP: cannot tell the Service
-  const labels = host.split(".");
-  const svc = parseServiceTarget(labels[0]);
-  if (!svc) return undefined;
-  const namespace = labels.length >= 2 && labels[1] !== "svc" ? labels[1] : podNamespace;
-  const sleeps = [...script.matchAll(/\bsleep\s+([0-9]*\.?[0-9]+)(ms|s|m)?\b/g)];
-  let thinkTimeMs = 0;
-  for (const m of sleeps) {
-    const unit = m[2] === "ms" ? 1 : m[2] === "m" ? 60_000 : 1000;
-    thinkTimeMs += Math.round(Number(m[1]) * unit);
-  }
-  return { namespace, service: labels[0], thinkTimeMs };
-}
+export { loadLoop } from "../workload/shell-loop.js";
 
 /** Exported for tests: the error class kubectl usage problems are raised with before positioning. */
 export { KubectlError };
