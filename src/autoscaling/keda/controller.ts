@@ -227,12 +227,13 @@ export class KedaOperator implements Controller, ExternalMetricsApi {
     if (this.ctx.store.get("HorizontalPodAutoscaler", so.metadata.namespace, name)) this.ctx.store.delete("HorizontalPodAutoscaler", so.metadata.namespace, name);
   }
 
-  private env(): ScalerEnv {
+  /** Scaler inputs: calendar time, and scenario series (metric feeds) of the SO's namespace by name. */
+  private env(namespace: string): ScalerEnv {
     return {
       nowUtcMs: this.ctx.clock.epochMs + this.ctx.clock.now(),
       series: (name) => {
         if (!this.next) throw new Error(`no series ${name}`);
-        return this.next.externalMetric("", name).map((v) => v.valueMilli / 1000);
+        return this.next.externalMetric(namespace, name).map((v) => v.valueMilli / 1000);
       },
     };
   }
@@ -243,7 +244,7 @@ export class KedaOperator implements Controller, ExternalMetricsApi {
     if (!so) return;
     const spec = so.spec as ScaledObjectSpec;
     const eff = effectiveSpec(spec);
-    const env = this.env();
+    const env = this.env(st.ns);
     let isActive = false;
     let isError = false;
     const activeTriggers: string[] = [];
@@ -383,7 +384,7 @@ export class KedaOperator implements Controller, ExternalMetricsApi {
     const so = this.ctx.store.get("ScaledObject", st.ns, st.name);
     if (!so) throw new Error(`scaledobjects.keda.sh "${st.name}" not found`);
     const spec = so.spec as ScaledObjectSpec;
-    const env = this.env();
+    const env = this.env(st.ns);
     if (name === COMPOSITE_METRIC_NAME && st.formula) {
       const values: Record<string, number> = {};
       for (const s of st.scalers) {
