@@ -391,7 +391,16 @@ export function perPodReplicaCount(
   let replicas = statusReplicas;
   const usageRatio = usage / (targetAverage * replicas);
   if (!isWithinTolerance(tolerances, usageRatio)) replicas = clampInt32(Math.ceil(usage / targetAverage));
-  return { replicas, usage: Math.ceil(usage / statusReplicas) };
+  return { replicas, usage: goInt64(Math.ceil(usage / statusReplicas)) };
+}
+
+/**
+ * Go's int64(f) on amd64: ±Inf, NaN and out-of-range values become MinInt64 (0x8000000000000000).
+ * Upstream divides by scale.status.replicas without a guard, so at 0 replicas (KEDA activating a
+ * target from zero) the reported average is that value, not an error.
+ */
+function goInt64(f: number): number {
+  return Number.isFinite(f) && Math.abs(f) < 2 ** 63 ? f : -(2 ** 63);
 }
 
 export type ObjectTarget = { type: "Value"; valueMilli: number } | { type: "AverageValue"; averageValueMilli: number };
