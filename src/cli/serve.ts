@@ -6,6 +6,7 @@
  * 3 × m5.large (one node per zone), so pods can run. With several files, the first supplies the
  * Scenario document (if any) and the manifests of all are applied at t = 0.
  */
+import { registerControllerViews } from "../server/components.js";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -97,6 +98,7 @@ export async function startServe(o: ServeOptions): Promise<StartedServe> {
     tls = made;
     caPem = made.cert.toString();
   }
+  registerControllerViews(sim);
   const server = new ApiServer(sim, { speed: o.speed, token: o.token, tls, parts: undefined });
   const { port, url } = await server.listen(o.port, o.address);
   const kubeconfigPath = resolve(o.kubeconfig ?? join(tmpdir(), "scalelab", `kubeconfig-${port}.yaml`));

@@ -42,6 +42,8 @@ export interface ComponentPod {
   fullName?: boolean;
   /** Default source file for klog lines of unknown messages. */
   sourceFile?: string;
+  /** Shown only while this holds (e.g. only when the simulation runs Karpenter). */
+  when?: () => boolean;
 }
 
 export const DEFAULT_CONTROL_PLANE_NODE = "scalelab-control-plane";
@@ -105,6 +107,7 @@ function podName(p: ComponentPod, nodeName: string): string {
 export function componentForPod(name: string, namespace?: string): ComponentPod | undefined {
   for (const p of REGISTRY) {
     if (namespace !== undefined && p.namespace !== namespace) continue;
+    if (p.when && !p.when()) continue;
     if (p.fullName ? name === p.prefix : name.startsWith(p.prefix + "-") && name.length > p.prefix.length + 1) return p;
   }
   return undefined;
@@ -130,7 +133,7 @@ function stableUid(s: string): string {
 export function componentPodObjects(opts: { nowIso: string; nodeName?: string; hostIP?: string }): KubeObject[] {
   const node = opts.nodeName ?? DEFAULT_CONTROL_PLANE_NODE;
   const ip = opts.hostIP ?? "10.0.0.10";
-  return REGISTRY.map((p) => {
+  return REGISTRY.filter((p) => !p.when || p.when()).map((p) => {
     const name = podName(p, node);
     return {
       apiVersion: "v1",
