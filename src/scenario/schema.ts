@@ -4,6 +4,7 @@
  *
  * Everything but `spec.timeline` is converted here; timeline entries are parsed by timeline.ts.
  */
+import { regionZones } from "../cloud/aws/network.js";
 import type { LoadGeneratorSpec, RateProfile, UsageOverride } from "../workload/types.js";
 import type { AwsSettings, InsufficientCapacitySpec, KarpenterSettings, MetricFeedSpec, NodeGroupSpec, ScenarioSpec } from "./types.js";
 import {
@@ -52,32 +53,9 @@ export const DEFAULTS = {
   aws: { iceRate: 0 },
 } as const;
 
-/**
- * Availability-zone suffixes of the regions scalelab knows; the default zone list of a scenario.
- * Regions not listed default to zones a, b and c.
- */
-const REGION_ZONE_SUFFIXES: Record<string, string> = {
-  "us-east-1": "abc",
-  "us-east-2": "abc",
-  "us-west-1": "ac",
-  "us-west-2": "abc",
-  "ap-northeast-1": "acd",
-  "ap-northeast-2": "abcd",
-  "ap-northeast-3": "abc",
-  "ap-southeast-1": "abc",
-  "ap-southeast-2": "abc",
-  "ap-south-1": "abc",
-  "eu-west-1": "abc",
-  "eu-west-2": "abc",
-  "eu-central-1": "abc",
-  "eu-north-1": "abc",
-  "ca-central-1": "abd",
-  "sa-east-1": "abc",
-};
-
+/** The default zone list of a scenario: the zones a new account sees in the region (a, b, c otherwise). */
 export function defaultZones(region: string): string[] {
-  const suffixes = REGION_ZONE_SUFFIXES[region] ?? "abc";
-  return [...suffixes].map((s) => region + s);
+  return regionZones(region);
 }
 
 const REGION_RE = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;

@@ -13,6 +13,7 @@
  * - the EC2NodeClass resolved status (subnets per zone, security groups, AMIs per architecture),
  * - additionalPrinterColumns for `kubectl get nodepools,nodeclaims,ec2nodeclasses`.
  */
+import { WELL_KNOWN_LABELS } from "../../scheduling/requirements.js";
 import type { FieldError } from "../../api/errors.js";
 import { registerKindInfo, kindInfo, type KindInfo } from "../../api/kinds.js";
 import type { KubeObject, ObjectMeta } from "../../api/meta.js";
@@ -93,39 +94,11 @@ export const COND_AMIS_READY = "AMIsReady";
 export const COND_INSTANCE_PROFILE_READY = "InstanceProfileReady";
 
 /** Label keys a pod/NodePool may leave undefined on the other side (core + AWS provider). */
-export const WELL_KNOWN_LABEL_KEYS: ReadonlySet<string> = new Set([
-  NODEPOOL_LABEL,
-  ZONE_LABEL,
-  REGION_LABEL,
-  INSTANCE_TYPE_LABEL,
-  ARCH_LABEL,
-  OS_LABEL,
-  CAPACITY_TYPE_LABEL,
-  WINDOWS_BUILD_LABEL,
-  ZONE_ID_LABEL,
-  "karpenter.k8s.aws/instance-hypervisor",
-  "karpenter.k8s.aws/instance-encryption-in-transit-supported",
-  "karpenter.k8s.aws/instance-category",
-  "karpenter.k8s.aws/instance-family",
-  "karpenter.k8s.aws/instance-generation",
-  "karpenter.k8s.aws/instance-local-nvme",
-  "karpenter.k8s.aws/instance-size",
-  "karpenter.k8s.aws/instance-cpu",
-  "karpenter.k8s.aws/instance-cpu-manufacturer",
-  "karpenter.k8s.aws/instance-cpu-sustained-clock-speed-mhz",
-  "karpenter.k8s.aws/instance-memory",
-  "karpenter.k8s.aws/instance-ebs-bandwidth",
-  "karpenter.k8s.aws/instance-network-bandwidth",
-  "karpenter.k8s.aws/instance-gpu-name",
-  "karpenter.k8s.aws/instance-gpu-manufacturer",
-  "karpenter.k8s.aws/instance-gpu-count",
-  "karpenter.k8s.aws/instance-gpu-memory",
-  "karpenter.k8s.aws/instance-accelerator-name",
-  "karpenter.k8s.aws/instance-accelerator-manufacturer",
-  "karpenter.k8s.aws/instance-accelerator-count",
-  "karpenter.k8s.aws/instance-capability-flex",
-  "karpenter.k8s.aws/instance-tenancy",
-]);
+export const WELL_KNOWN_LABEL_KEYS: ReadonlySet<string> = new Set(
+  // One list, shared with the scheduling algebra; the capacity-reservation labels (newer than v1.2's
+  // validation rules) stay out of what a NodePool may require here.
+  [...WELL_KNOWN_LABELS].filter((k) => !k.startsWith("karpenter.k8s.aws/capacity-reservation")),
+);
 
 /** Taints the kubelet / node lifecycle put on nodes transiently; initialization waits for them to go. */
 export const KNOWN_EPHEMERAL_TAINTS: ReadonlyArray<{ key: string; effect: string }> = [
