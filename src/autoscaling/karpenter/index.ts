@@ -21,6 +21,7 @@ import { InterruptionController } from "./interruption.js";
 import { NodeClaimDisruptionController } from "./disruption/drift.js";
 import { DisruptionController } from "./disruption/controller.js";
 import { karpenterMetrics } from "./metrics.js";
+import { NodePoolStatusController } from "./nodepool-status.js";
 import { COND_AMIS_READY, COND_INSTANCE_PROFILE_READY, COND_READY, COND_SECURITY_GROUPS_READY, COND_SUBNETS_READY, setCondition, type Condition } from "./api.js";
 import { CLOUD_PROVIDER_SERVICE } from "../../cloud/provider.js";
 
@@ -98,6 +99,7 @@ export function karpenterControllers(opts: KarpenterOptions): Controller[] {
   return [
     new ClusterStateController(state),
     new EC2NodeClassStatusController(),
+    new NodePoolStatusController(state),
     new NodeClaimLifecycleController(),
     new KarpenterNodeRegistration(),
     new Provisioner({ state, batchIdleDurationMs: opts.batchIdleDurationMs, batchMaxDurationMs: opts.batchMaxDurationMs }),
