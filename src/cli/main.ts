@@ -13,6 +13,7 @@ Usage:
   scalelab run FILE [--output text|json] [--seed N] [--until DURATION] [--speed N] [--logs] [--quiet-pods] [-A] [--nodes]
 
   scalelab nodes FILE [--at DURATION] [--seed N] [--resources cpu,memory] [--node-selector SELECTOR]
+  scalelab nodes --kubeconfig PATH | --server URL [--token T]   (the view of a running scalelab serve)
 
   scalelab serve [SCENARIO...] [--speed N] [--port P] [--address A] [--token T] [--tls-cert F --tls-key F] [--kubeconfig PATH]
 

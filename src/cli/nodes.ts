@@ -5,6 +5,7 @@
  *
  * `renderNodeView` is pure (objects in, text out); the command runs a scenario to `--at` and prints it.
  */
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { KubeObject } from "../api/meta.js";
 import { parseDuration } from "../core/duration.js";
@@ -14,6 +15,7 @@ import { nodeAllocatable, podRequests } from "../scheduling/resources.js";
 import { loadScenarioFile, ScenarioError } from "../scenario/loader.js";
 import { Simulation, SimulationInputError } from "../sim/simulation.js";
 import { describeInputError } from "./run.js";
+import { remoteNodeView, targetFromKubeconfig, type RemoteTarget } from "./nodes-remote.js";
 
 /** Hours in a month as eks-node-viewer counts them (365 × 24 / 12). */
 export const HOURS_PER_MONTH = (365 * 24) / 12;
@@ -26,6 +28,8 @@ export interface NodeViewOptions {
   now: number;
   /** $/hour of a node (spot included), undefined if unknown. */
   priceOf: (node: KubeObject) => number | undefined;
+  /** True when priceOf(node) is an estimate (e.g. spot priced at on-demand): shown as `~$`. */
+  priceEstimated?: (node: KubeObject) => boolean;
   resources?: ViewResource[];
   /** Only nodes matching this label selector. */
   nodeSelector?: Selector;
@@ -37,6 +41,7 @@ interface NodeRow {
   capacityType: string;
   zone: string;
   price: number | undefined;
+  estimated: boolean;
   pods: number;
   requested: Record<ViewResource, number>;
   allocatable: Record<ViewResource, number>;
@@ -108,6 +113,7 @@ export function renderNodeView(nodes: readonly KubeObject[], pods: readonly Kube
       capacityType: capacityTypeLabel(labels),
       zone: labels["topology.kubernetes.io/zone"] ?? "",
       price: opts.priceOf(n),
+      estimated: opts.priceEstimated?.(n) ?? false,
       pods: 0,
       requested: { cpu: 0, memory: 0 },
       allocatable: { cpu: alloc.cpu, memory: alloc.memory },
@@ -144,7 +150,9 @@ export function renderNodeView(nodes: readonly KubeObject[], pods: readonly Kube
   const out: string[] = [];
   let price = 0;
   let priced = true;
+  let estimated = false;
   for (const r of list) {
+    if (r.estimated) estimated = true;
     if (r.price === undefined) priced = false;
     else price += r.price;
   }
@@ -158,7 +166,7 @@ export function renderNodeView(nodes: readonly KubeObject[], pods: readonly Kube
     }
     const head = i === 0 ? `${list.length} nodes` : " ".repeat(`${list.length} nodes`.length);
     const f = pct(used, alloc);
-    const money = i === 0 ? (priced || price > 0 ? ` $${price.toFixed(3)}/hour | $${(price * HOURS_PER_MONTH).toFixed(3)}/month` : "") : "";
+    const money = i === 0 ? (priced || price > 0 ? ` ${estimated ? "~" : ""}$${price.toFixed(3)}/hour | ${estimated ? "~" : ""}$${(price * HOURS_PER_MONTH).toFixed(3)}/month` : "") : "";
     out.push(`${head} (${fmt(res, used)}/${fmt(res, alloc)}) ${(f * 100).toFixed(1)}% ${res.padEnd(resW)} ${bar(f)}${money}`);
   });
   out.push(`${total} pods (${pending} pending ${running} running ${bound} bound)`);
@@ -172,7 +180,7 @@ export function renderNodeView(nodes: readonly KubeObject[], pods: readonly Kube
       const lead = first ? r.name.padEnd(nameW) : " ".repeat(nameW);
       let line = `${lead} ${res.padEnd(resW)} ${bar(f)} ${p}`;
       if (first) {
-        const money = r.price === undefined ? r.instanceType : `${r.instanceType}/$${r.price.toFixed(4)}`;
+        const money = r.price === undefined ? r.instanceType : `${r.instanceType}/${r.estimated ? "~" : ""}$${r.price.toFixed(4)}`;
         line += ` (${r.pods} pods) ${money} ${r.capacityType} ${r.zone || "-"} - ${r.status} ${r.age}`;
       }
       out.push(line.trimEnd());
@@ -202,10 +210,13 @@ export function parseResources(s: string | undefined): ViewResource[] {
 
 const NODES_USAGE = `Usage:
   scalelab nodes FILE [--at DURATION] [--seed N] [--resources cpu,memory] [--node-selector SELECTOR]
+  scalelab nodes --kubeconfig PATH [--context NAME] | --server URL [--token T] [--resources ...] [--node-selector ...]
 
 Runs the scenario to --at (default: its spec.duration) and prints the eks-node-viewer view:
 per node the pod requests against allocatable, pods, instance type and $/hour, capacity type,
 zone, status and age; cluster totals in $/hour and $/month.
+With --kubeconfig or --server, reads the Nodes and Pods of a running cluster (scalelab serve) over
+the API instead; spot nodes are then priced at on-demand and marked "~" (an estimate).
 `;
 
 export async function nodesCommand(argv: string[]): Promise<number> {
@@ -219,6 +230,10 @@ export async function nodesCommand(argv: string[]): Promise<number> {
         seed: { type: "string" },
         resources: { type: "string", default: "cpu,memory" },
         "node-selector": { type: "string" },
+        kubeconfig: { type: "string" },
+        context: { type: "string" },
+        server: { type: "string" },
+        token: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -230,6 +245,8 @@ export async function nodesCommand(argv: string[]): Promise<number> {
     process.stdout.write(NODES_USAGE);
     return 0;
   }
+  const remote = parsed.values.kubeconfig !== undefined || parsed.values.server !== undefined;
+  if (remote) return remoteNodesCommand(parsed.values as Record<string, string | boolean | undefined>, parsed.positionals);
   if (parsed.positionals.length !== 1) {
     process.stderr.write(`error: nodes takes exactly one scenario file\n${NODES_USAGE}`);
     return 2;
@@ -283,5 +300,32 @@ export async function nodesCommand(argv: string[]): Promise<number> {
   }
   sim.runUntil(at);
   process.stdout.write(simulationNodeView(sim, { resources, nodeSelector: selector }));
+  return 0;
+}
+
+async function remoteNodesCommand(v: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number> {
+  if (positionals.length) {
+    process.stderr.write(`error: a scenario file and --kubeconfig/--server are exclusive\n${NODES_USAGE}`);
+    return 2;
+  }
+  let target: RemoteTarget;
+  let resources: ViewResource[];
+  let selector: Selector | undefined;
+  try {
+    resources = parseResources(v.resources as string | undefined);
+    if (v["node-selector"]) selector = parseSelector(v["node-selector"] as string);
+    if (v.server !== undefined) target = { server: v.server as string, insecure: true };
+    else target = targetFromKubeconfig(readFileSync(v.kubeconfig as string, "utf8"), v.context as string | undefined);
+    if (v.token !== undefined) target.token = v.token as string;
+  } catch (e) {
+    process.stderr.write(`error: ${(e as Error).message}\n`);
+    return 2;
+  }
+  try {
+    process.stdout.write(await remoteNodeView(target, { resources, nodeSelector: selector }));
+  } catch (e) {
+    process.stderr.write(`error: ${(e as Error).message}\n`);
+    return 1;
+  }
   return 0;
 }

@@ -9,6 +9,8 @@ import type { AddressInfo } from "node:net";
 import type { Simulation } from "../sim/simulation.js";
 import { checkBearer } from "./auth.js";
 import { ApiHandlers } from "./handlers.js";
+import { KARPENTER_METRICS_SERVICE, type KarpenterMetrics } from "../autoscaling/karpenter/metrics.js";
+import { exposition } from "../report/prometheus.js";
 import { defaultParts, type ServerParts } from "./parts.js";
 import { MAX_BODY_BYTES, sendStatus, tooLarge, unauthorized } from "./status.js";
 
@@ -97,6 +99,17 @@ export class ApiServer {
     });
   }
 
+  /**
+   * GET /metrics: the Prometheus text exposition (format 0.0.4) of the Karpenter controller's
+   * karpenter_* metrics when Karpenter runs in the simulation (empty otherwise).
+   */
+  private serveMetrics(res: ServerResponse, head: boolean): void {
+    const m = this.sim.services.get(KARPENTER_METRICS_SERVICE) as KarpenterMetrics | undefined;
+    const body = m ? exposition(m.all()) : "";
+    res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8", "Content-Length": Buffer.byteLength(body) });
+    res.end(head ? undefined : body);
+  }
+
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     if (this.opts.token !== undefined && !checkBearer(req.headers.authorization, this.opts.token)) {
       req.resume();
@@ -135,6 +148,7 @@ export class ApiServer {
       }
       // Catch up with the wall clock before answering, so reads see "now".
       this.settle();
+      if (url.pathname === "/metrics" && (req.method === "GET" || req.method === "HEAD")) return this.serveMetrics(res, req.method === "HEAD");
       void this.handlers.handle({ method: req.method ?? "GET", url, headers: req.headers, body: Buffer.concat(chunks) }, res);
     });
     req.on("error", () => {

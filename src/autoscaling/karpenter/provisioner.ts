@@ -14,6 +14,7 @@ import { nodePoolHash, NODEPOOL_HASH_ANNOTATION, NODEPOOL_HASH_VERSION, NODEPOOL
 import { cloudProvider, formatResourceList, KARPENTER_EVENT_SOURCE, KARPENTER_LOG_COMPONENT, reconcileId } from "./common.js";
 import { prettyList, solve, type SolveResults } from "./scheduler.js";
 import { ClusterState, isDaemonSetPod } from "./state.js";
+import { karpenterMetrics } from "./metrics.js";
 
 export const BATCH_IDLE_DURATION_MS = 1_000;
 export const BATCH_MAX_DURATION_MS = 10_000;
@@ -279,6 +280,7 @@ export class Provisioner implements Controller {
       const created = store.create(this.nodeClaimFor(np, plan));
       const name = created.metadata.name!;
       this.state.nominate(name, now + NOMINATION_WINDOW_MS);
+      karpenterMetrics(this.ctx.services).nodeClaimsCreated.inc({ reason: "provisioned", nodepool: plan.nodePoolName, min_values_relaxed: "false" });
       this.log.info(
         "created nodeclaim",
         this.fields({
