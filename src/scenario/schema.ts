@@ -5,7 +5,7 @@
  * Everything but `spec.timeline` is converted here; timeline entries are parsed by timeline.ts.
  */
 import { regionZones } from "../cloud/aws/network.js";
-import type { LoadGeneratorSpec, RateProfile, UsageOverride } from "../workload/types.js";
+import type { LoadGeneratorSpec, QueueSpec, RateProfile, UsageOverride } from "../workload/types.js";
 import type { AwsSettings, InsufficientCapacitySpec, KarpenterSettings, MetricFeedSpec, NodeGroupSpec, ScenarioSpec } from "./types.js";
 import {
   arr,
@@ -80,6 +80,7 @@ const SPEC_FIELDS = [
   "load",
   "usage",
   "metrics",
+  "queues",
   "settings",
   "karpenter",
   "aws",
@@ -138,13 +139,15 @@ export function parseScenarioDoc(ctx: DocContext, raw: unknown, defaultName: str
 
   const usage = s.usage === undefined ? [] : arr(ctx, s.usage, P("usage")).map((u, i) => parseUsage(ctx, u, P("usage", i)));
   const metrics = s.metrics === undefined ? [] : arr(ctx, s.metrics, P("metrics")).map((m, i) => parseMetric(ctx, m, P("metrics", i)));
+  const queues = s.queues === undefined || s.queues === null ? [] : arr(ctx, s.queues, P("queues")).map((q, i) => parseQueue(ctx, q, P("queues", i)));
+  uniqueNames(ctx, queues, P("queues"));
   const settings = parseSettings(ctx, s.settings, P("settings"));
   const karpenter = parseKarpenter(ctx, s.karpenter, P("karpenter"));
   const aws = parseAws(ctx, s.aws, P("aws"), zones);
   const rawTimeline = s.timeline === undefined || s.timeline === null ? [] : arr(ctx, s.timeline, P("timeline"));
 
   return {
-    spec: { name, region, zones, durationMs, seed, startTimeMs, nodeGroups, load, usage, metrics, settings, karpenter, aws },
+    spec: { name, region, zones, durationMs, seed, startTimeMs, nodeGroups, load, usage, metrics, ...(queues.length ? { queues } : {}), settings, karpenter, aws },
     rawTimeline,
   };
 }
@@ -377,6 +380,44 @@ function parseMetric(ctx: DocContext, raw: unknown, path: Path): MetricFeedSpec 
     ctx.fail(P("object"), "Required value: the described object of an Object metric");
   }
   return out;
+}
+
+const QUEUE_FIELDS = ["name", "type", "partitions", "producer", "consumer"];
+const QUEUE_CONSUMER_FIELDS = ["namespace", "deployment", "selector", "perPodRate", "cpuPerMessage", "container", "group", "batchSize"];
+
+/** `spec.queues[i]`: an SQS queue or a Kafka topic, its producer and its consumer workload. */
+function parseQueue(ctx: DocContext, raw: unknown, path: Path): QueueSpec {
+  const q = obj(ctx, raw, path, QUEUE_FIELDS);
+  const P = (...p: Path): Path => [...path, ...p];
+  const type = oneOf(ctx, required(ctx, q, path, "type"), P("type"), ["sqs", "kafka"] as const);
+  let partitions = 1;
+  if (q.partitions !== undefined) {
+    if (type !== "kafka") ctx.fail(P("partitions"), "Forbidden: partitions are for type kafka");
+    partitions = int(ctx, q.partitions, P("partitions"), 1);
+  }
+  const pr = obj(ctx, required(ctx, q, path, "producer"), P("producer"), ["profile"]);
+  const profile = parseProfile(ctx, required(ctx, pr, P("producer"), "profile"), P("producer", "profile"), "rps");
+  const c = obj(ctx, required(ctx, q, path, "consumer"), P("consumer"), QUEUE_CONSUMER_FIELDS);
+  const C = (...p: Path): Path => [...path, "consumer", ...p];
+  const consumer: QueueSpec["consumer"] = {
+    namespace: c.namespace === undefined ? DEFAULTS.metricNamespace : dnsLabel(ctx, c.namespace, C("namespace")),
+    perPodRate: num(ctx, required(ctx, c, P("consumer"), "perPodRate"), C("perPodRate"), 0),
+  };
+  if (c.deployment !== undefined) consumer.deployment = str(ctx, c.deployment, C("deployment"));
+  if (c.selector !== undefined) consumer.selector = strMap(ctx, c.selector, C("selector"));
+  if ((consumer.deployment === undefined) === (consumer.selector === undefined)) ctx.fail(P("consumer"), "Required value: exactly one of deployment or selector");
+  // "50m" of CPU per message = 0.05 CPU-seconds of work per message
+  if (c.cpuPerMessage !== undefined) consumer.cpuSecondsPerMessage = cpuMilli(ctx, c.cpuPerMessage, C("cpuPerMessage")) / 1000;
+  if (c.container !== undefined) consumer.container = str(ctx, c.container, C("container"));
+  if (c.group !== undefined) {
+    if (type !== "kafka") ctx.fail(C("group"), "Forbidden: a consumer group is for type kafka");
+    consumer.group = str(ctx, c.group, C("group"));
+  }
+  if (c.batchSize !== undefined) {
+    if (type !== "sqs") ctx.fail(C("batchSize"), "Forbidden: batchSize is for type sqs");
+    consumer.batchSize = int(ctx, c.batchSize, C("batchSize"), 1, 10);
+  }
+  return { name: str(ctx, required(ctx, q, path, "name"), P("name")), type, partitions, producer: { profile }, consumer };
 }
 
 /** User-facing settings keys → ScenarioSpec.settings keys (durations unless noted). */

@@ -3,7 +3,7 @@
  * not an ordinary Kubernetes manifest. Times are virtual milliseconds since the start.
  */
 import type { KubeObject } from "../api/meta.js";
-import type { LoadGeneratorSpec, RateProfile, UsageOverride } from "../workload/types.js";
+import type { LoadGeneratorSpec, QueueSpec, RateProfile, UsageOverride } from "../workload/types.js";
 
 export interface NodeGroupSpec {
   name: string;
@@ -86,6 +86,8 @@ export interface ScenarioSpec {
   load: LoadGeneratorSpec[];
   usage: UsageOverride[];
   metrics: MetricFeedSpec[];
+  /** SQS queues and Kafka topics fed by a producer and drained by a consumer workload (optional). */
+  queues?: QueueSpec[];
   timeline: TimelineEntry[];
   /** Karpenter settings (always filled by the loader; optional for hand-built specs). */
   karpenter?: KarpenterSettings;

@@ -19,6 +19,7 @@ import { Scheduler } from "../cluster/scheduler.js";
 import { Kubelet } from "../cluster/kubelet.js";
 import { NodeGroupController } from "../cluster/nodes.js";
 import { TrafficController, TRAFFIC_SERVICE } from "../cluster/traffic.js";
+import { QueueController } from "../cluster/queues.js";
 import { DeploymentController } from "../cluster/controllers/deployment.js";
 import { ReplicaSetController } from "../cluster/controllers/replicaset.js";
 import { StatefulSetController } from "../cluster/controllers/statefulset.js";
@@ -133,6 +134,8 @@ export class Simulation {
       new TrafficController(spec.load, spec.usage),
       new MetricsServer({ resolutionMs: s.metricResolutionMs }),
       new MetricFeeds(spec.metrics),
+      // SQS queues / Kafka topics (read by KEDA's aws-sqs-queue and kafka scalers).
+      new QueueController(spec.queues ?? [], spec.usage),
       new HpaController({
         syncPeriodMs: s.hpaSyncPeriodMs,
         tolerance: s.hpaTolerance,

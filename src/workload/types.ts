@@ -48,3 +48,32 @@ export interface UsageOverride {
   /** Extra working-set memory per in-flight request (bytes). */
   memoryPerRequestBytes?: number;
 }
+
+/**
+ * A message queue (SQS) or topic (Kafka) the scenario feeds (`spec.queues`): a producer sends
+ * messages at a rate profile (messages/s, from t = 0); the Running+Ready pods of a consumer workload
+ * drain it at `perPodRate` messages/s each.
+ */
+export interface QueueSpec {
+  name: string;
+  type: "sqs" | "kafka";
+  /** Kafka: partitions of the topic (default 1). SQS: always 1. */
+  partitions: number;
+  producer: { profile: RateProfile };
+  consumer: {
+    namespace: string;
+    /** The consumer Deployment (its selector picks the pods); or `selector` (labels). */
+    deployment?: string;
+    selector?: Record<string, string>;
+    /** Messages/s one Ready pod processes. */
+    perPodRate: number;
+    /** CPU-seconds of work per message (burned in the consumer container), optional. */
+    cpuSecondsPerMessage?: number;
+    /** Container doing the work (default: the pod's first container). */
+    container?: string;
+    /** Kafka consumer group id (default "<name>-consumers"). */
+    group?: string;
+    /** SQS: messages one consumer holds in flight while busy (ReceiveMessage MaxNumberOfMessages, default 1). */
+    batchSize?: number;
+  };
+}

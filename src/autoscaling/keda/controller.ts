@@ -14,6 +14,7 @@ import type { TimerHandle } from "../../core/clock.js";
 import type { Selector } from "../../core/labels.js";
 import { kindInfo } from "../../api/kinds.js";
 import { getScale, updateScale } from "../../cluster/scale.js";
+import { QUEUES_SERVICE, type QueuesApi } from "../../cluster/queues.js";
 import { EXTERNAL_METRICS_SERVICE, type ExternalMetricsApi, type MetricValue } from "../../metrics/api.js";
 import {
   ANNOTATION_FORCE_ACTIVATION,
@@ -235,6 +236,7 @@ export class KedaOperator implements Controller, ExternalMetricsApi {
         if (!this.next) throw new Error(`no series ${name}`);
         return this.next.externalMetric(namespace, name).map((v) => v.valueMilli / 1000);
       },
+      queues: this.ctx.services.get(QUEUES_SERVICE) as QueuesApi | undefined,
     };
   }
 

@@ -125,3 +125,37 @@ describe("generated HPA", () => {
     expect(goQueryEscape("a b/c*")).toBe("a+b%2Fc%2A");
   });
 });
+
+describe("aws-sqs-queue and kafka scalers against the queues service", async () => {
+  const { buildScaler, kafkaPartitionLag, parsePartitionLimitation } = await import("./scalers.js");
+  const snap = (o: Record<string, unknown>) => ({ name: "orders", type: "sqs", group: "", partitions: 1, produced: 0, consumed: 0, remaining: 0, visible: 0, inFlight: 0, latestOffsets: [0], positions: [0], committedOffsets: [0], lag: [0], consumers: 0, producerRate: 0, ...o }) as never;
+  const env = (qs: unknown[]) => ({ nowUtcMs: 0, queues: { queue: (n: string) => (qs as Array<{ name: string }>).find((q) => q.name === n) as never, list: () => qs as never } });
+  it("sqs: visible + not visible (scaleOnInFlight default true), target queueLength, activation", () => {
+    const s = buildScaler(0, { type: "aws-sqs-queue", metadata: { queueURL: "https://sqs.us-east-1.amazonaws.com/123456789012/orders", awsRegion: "us-east-1", queueLength: "10", activationQueueLength: "300" } });
+    expect(s.metricName).toBe("s0-aws-sqs-orders");
+    expect(s.target).toBe(10);
+    expect(s.getMetricsAndActivity(env([snap({ visible: 200, inFlight: 100 })]))).toEqual({ value: 300, active: false });
+    const s2 = buildScaler(0, { type: "aws-sqs-queue", metadata: { queueURL: "https://sqs.us-east-1.amazonaws.com/123456789012/orders", awsRegion: "us-east-1", scaleOnInFlight: "false" } });
+    expect(s2.target).toBe(5);
+    expect(s2.getMetricsAndActivity(env([snap({ visible: 200, inFlight: 100 })]))).toEqual({ value: 200, active: true });
+    expect(() => s2.getMetricsAndActivity(env([]))).toThrow(/NonExistentQueue/);
+  });
+  it("kafka: capped total lag (3 partitions, threshold 10: lag 35 stays 35, 45 → 30), activation on the real lag", () => {
+    const t = (lags: number[], md: Record<string, string> = {}) =>
+      buildScaler(1, { type: "kafka", metadata: { bootstrapServers: "b:9092", consumerGroup: "g", topic: "orders", lagThreshold: "10", ...md } }).getMetricsAndActivity(
+        env([snap({ type: "kafka", group: "g", partitions: 3, latestOffsets: lags, committedOffsets: [0, 0, 0] })]),
+      );
+    expect(t([12, 12, 11])).toEqual({ value: 35, active: true });
+    expect(t([15, 15, 15])).toEqual({ value: 30, active: true });
+    expect(t([15, 15, 15], { allowIdleConsumers: "true" })).toEqual({ value: 45, active: true });
+    expect(t([0, 0, 0])).toEqual({ value: 0, active: false });
+    expect(t([5, 0, 0], { activationLagThreshold: "5" })).toEqual({ value: 5, active: false });
+    expect(t([5, 7, 9], { partitionLimitation: "0,2" })).toEqual({ value: 14, active: true });
+    // Another group has committed nothing: lag 1 per partition with offsetResetPolicy latest.
+    expect(buildScaler(0, { type: "kafka", metadata: { bootstrapServers: "b", consumerGroup: "other", topic: "orders" } }).getMetricsAndActivity(env([snap({ type: "kafka", group: "g", partitions: 3, latestOffsets: [9, 9, 9], committedOffsets: [0, 0, 0] })])).value).toBe(3);
+    expect(kafkaPartitionLag(40, -1, "earliest", false)).toBe(40);
+    expect(kafkaPartitionLag(40, -1, "latest", true)).toBe(0);
+    expect([...parsePartitionLimitation("1,2,10-12")]).toEqual([1, 2, 10, 11, 12]);
+    expect(() => buildScaler(0, { type: "kafka", metadata: { bootstrapServers: "b", consumerGroup: "g", allowIdleConsumers: "true", limitToPartitionsWithLag: "true", topic: "x" } })).toThrow(/cannot be set simultaneously/);
+  });
+});

@@ -12,8 +12,10 @@ import {
   rabbitmqMetricName,
   redisMetricName,
   sqsMetricName,
+  sqsQueueName,
   versionAtLeast,
 } from "./names.js";
+import type { QueuesApi } from "../../cluster/queues.js";
 
 export type MetricTargetType = "AverageValue" | "Value" | "Utilization";
 
@@ -32,6 +34,8 @@ export interface ScalerEnv {
   nowUtcMs: number;
   /** A scenario series (e.g. a Prometheus query result); throws if absent. */
   series?(name: string): number[];
+  /** The simulated SQS queues and Kafka topics (scenario `spec.queues`). */
+  queues?: QueuesApi;
 }
 
 export interface MetricsAndActivity {
@@ -280,6 +284,150 @@ export function sqsValue(visible: number, notVisible: number, delayed: number, s
   return visible + (scaleOnInFlight ? notVisible : 0) + (scaleOnDelayed ? delayed : 0);
 }
 
+// ---------------------------------------------------------------------------- aws-sqs-queue / kafka (live)
+
+class SqsScaler implements Scaler {
+  readonly type = "aws-sqs-queue";
+  readonly metricName: string;
+  readonly metricType: MetricTargetType;
+  readonly target: number;
+  readonly useCachedMetrics: boolean;
+  private readonly queueName: string;
+  private readonly activation: number;
+  private readonly onInFlight: boolean;
+  private readonly onDelayed: boolean;
+  constructor(
+    readonly triggerIndex: number,
+    t: Trigger,
+    readonly triggerName?: string,
+  ) {
+    const md = t.metadata ?? {};
+    const url = req(md, "queueURL", "aws-sqs-queue");
+    req(md, "awsRegion", "aws-sqs-queue");
+    try {
+      this.queueName = sqsQueueName(url);
+    } catch (e) {
+      throw new ScalerError((e as Error).message);
+    }
+    this.target = float(md, "queueLength", 5, "aws-sqs-queue");
+    this.activation = float(md, "activationQueueLength", 0, "aws-sqs-queue");
+    this.onInFlight = bool(md, "scaleOnInFlight", true);
+    this.onDelayed = bool(md, "scaleOnDelayed", false);
+    this.metricType = t.metricType ?? "AverageValue";
+    this.useCachedMetrics = t.useCachedMetrics ?? false;
+    this.metricName = sqsMetricName(triggerIndex, url);
+  }
+  getMetricsAndActivity(env: ScalerEnv): MetricsAndActivity {
+    const q = env.queues?.queue(this.queueName);
+    if (!q || q.type !== "sqs") throw new ScalerError("AWS.SimpleQueueService.NonExistentQueue: The specified queue does not exist.");
+    // The simulated queue has no delay queue: ApproximateNumberOfMessagesDelayed is 0.
+    const v = sqsValue(q.visible, q.inFlight, 0, this.onInFlight, this.onDelayed);
+    return { value: v, active: v > this.activation };
+  }
+}
+
+/** kafka partitionLimitation: "1,2,10-12" → partition ids. */
+export function parsePartitionLimitation(s: string): Set<number> {
+  const out = new Set<number>();
+  for (const part of s.split(",")) {
+    const p = part.trim();
+    if (!p) continue;
+    const m = /^(\d+)-(\d+)$/.exec(p);
+    if (m) {
+      const a = Number(m[1]);
+      const b = Number(m[2]);
+      if (a > b) throw new ScalerError(`error parsing kafka metadata: invalid range ${p}`);
+      for (let i = a; i <= b; i++) out.add(i);
+    } else if (/^\d+$/.test(p)) out.add(Number(p));
+    else throw new ScalerError(`error parsing kafka metadata: error parsing partitionLimitation ${p}`);
+  }
+  return out;
+}
+
+/** kafka getLagForPartition: latest − committed, with the invalid-offset (−1) rules. */
+export function kafkaPartitionLag(latest: number, committed: number, offsetResetPolicy: "latest" | "earliest", scaleToZeroOnInvalidOffset: boolean): number {
+  if (committed < 0) {
+    if (scaleToZeroOnInvalidOffset) return 0;
+    return offsetResetPolicy === "latest" ? 1 : latest;
+  }
+  return latest - committed;
+}
+
+class KafkaScaler implements Scaler {
+  readonly type = "kafka";
+  readonly metricName: string;
+  readonly metricType: MetricTargetType;
+  readonly target: number;
+  readonly useCachedMetrics: boolean;
+  private readonly topic: string;
+  private readonly group: string;
+  private readonly activation: number;
+  private readonly policy: "latest" | "earliest";
+  private readonly opts: KafkaLagOptions;
+  private readonly excludePersistentLag: boolean;
+  private readonly scaleToZeroOnInvalid: boolean;
+  private readonly limitation?: Set<number>;
+  /** excludePersistentLag: consumer offsets of the previous poll. */
+  private readonly previousOffsets = new Map<string, number>();
+  constructor(
+    readonly triggerIndex: number,
+    t: Trigger,
+    readonly triggerName?: string,
+  ) {
+    const md = t.metadata ?? {};
+    req(md, "bootstrapServers", "kafka");
+    this.group = req(md, "consumerGroup", "kafka");
+    this.topic = md.topic ?? "";
+    this.target = float(md, "lagThreshold", 10, "kafka");
+    if (this.target <= 0) throw new ScalerError(`"lagThreshold" must be positive number`);
+    this.activation = float(md, "activationLagThreshold", 0, "kafka");
+    if (this.activation < 0) throw new ScalerError(`"activationLagThreshold" must be positive number`);
+    const pol = md.offsetResetPolicy ?? "latest";
+    if (pol !== "latest" && pol !== "earliest") throw new ScalerError(`err offsetResetPolicy policy "${pol}" given`);
+    this.policy = pol;
+    const allowIdle = bool(md, "allowIdleConsumers", false);
+    const limitLag = bool(md, "limitToPartitionsWithLag", false);
+    const even = bool(md, "ensureEvenDistributionOfPartitions", false);
+    if (allowIdle && limitLag) throw new ScalerError(`allowIdleConsumers and limitToPartitionsWithLag cannot be set simultaneously`);
+    if (limitLag && !this.topic) throw new ScalerError(`topic must be specified when using limitToPartitionsWithLag`);
+    if (even && !this.topic) throw new ScalerError(`topic must be specified when using ensureEvenDistributionOfPartitions`);
+    if (limitLag && even) throw new ScalerError(`limitToPartitionsWithLag and ensureEvenDistributionOfPartitions cannot be set simultaneously`);
+    this.opts = { lagThreshold: this.target, allowIdleConsumers: allowIdle, limitToPartitionsWithLag: limitLag, ensureEvenDistributionOfPartitions: even };
+    this.excludePersistentLag = bool(md, "excludePersistentLag", false);
+    this.scaleToZeroOnInvalid = bool(md, "scaleToZeroOnInvalidOffset", false);
+    if (md.partitionLimitation) this.limitation = parsePartitionLimitation(md.partitionLimitation);
+    this.metricType = t.metricType ?? "AverageValue";
+    this.useCachedMetrics = t.useCachedMetrics ?? false;
+    this.metricName = kafkaMetricName(triggerIndex, this.topic || undefined, this.group);
+  }
+  getMetricsAndActivity(env: ScalerEnv): MetricsAndActivity {
+    const all = env.queues?.list().filter((q) => q.type === "kafka") ?? [];
+    const topics = this.topic ? all.filter((q) => q.name === this.topic) : all.filter((q) => q.group === this.group);
+    if (this.topic && topics.length === 0) throw new ScalerError(`error describing topics: kafka server: Request was for a topic or partition that does not exist on this broker`);
+    const lags: number[] = [];
+    let withPersistent = 0;
+    for (const q of topics) {
+      // Another group than the topic's consumers has committed nothing: every offset is invalid (−1).
+      const ours = q.group === this.group;
+      for (let p = 0; p < q.partitions; p++) {
+        if (this.limitation && !this.limitation.has(p)) continue;
+        const committed = ours ? q.committedOffsets[p]! : -1;
+        const lag = kafkaPartitionLag(q.latestOffsets[p]!, committed, this.policy, this.scaleToZeroOnInvalid);
+        withPersistent += lag;
+        let metricLag = lag;
+        if (this.excludePersistentLag) {
+          const key = `${q.name}/${p}`;
+          if (this.previousOffsets.get(key) === committed && committed >= 0) metricLag = 0;
+          this.previousOffsets.set(key, committed);
+        }
+        lags.push(metricLag);
+      }
+    }
+    const total = kafkaTotalLag(lags, this.opts);
+    return { value: total, active: withPersistent > this.activation };
+  }
+}
+
 // ---------------------------------------------------------------------------- factory
 
 /** Build the scaler of trigger `i` (scale_handler buildScalers). Throws ScalerError on bad metadata. */
@@ -292,6 +440,10 @@ export function buildScaler(i: number, t: Trigger, version = KEDA_VERSION): Scal
       return new ResourceScaler(t.type, i, t, t.name);
     case "prometheus":
       return new PrometheusScaler(i, t, t.name);
+    case "aws-sqs-queue":
+      return new SqsScaler(i, t, t.name);
+    case "kafka":
+      return new KafkaScaler(i, t, t.name);
     default:
       throw new ScalerError(`no scaler found for type: ${t.type}`);
   }
