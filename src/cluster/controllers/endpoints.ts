@@ -20,6 +20,13 @@ function resolvePort(port: any, pod: KubeObject): number | undefined {
   return undefined;
 }
 
+/** The fields of a pod an Endpoints object reflects, as one comparable string. */
+function endpointView(p: KubeObject): string {
+  return `${p.status?.podIP ?? ""}|${isPodReady(p)}|${p.metadata.deletionTimestamp ?? ""}|${isTerminal(p)}|${p.spec?.nodeName ?? ""}|${
+    p.metadata.labels === undefined ? "" : JSON.stringify(p.metadata.labels)
+  }|${p.metadata.uid}`;
+}
+
 export class EndpointsController implements Controller {
   readonly name = EP_COMPONENT;
   private ctx!: ControllerContext;
@@ -51,6 +58,8 @@ export class EndpointsController implements Controller {
       store.watch("Pod", (ev) => {
         const m = this.services.get(ev.object.metadata.namespace!);
         if (!m) return;
+        // Only what an endpoint shows matters (the kubelet's other status writes are frequent).
+        if (ev.type === "MODIFIED" && ev.old && endpointView(ev.old) === endpointView(ev.object)) return;
         for (const [name, sel] of m) {
           if (matches(sel, ev.object.metadata.labels) || (ev.old && matches(sel, ev.old.metadata.labels))) this.queue.add(`${ev.object.metadata.namespace}/${name}`);
         }
