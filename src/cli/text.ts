@@ -117,6 +117,10 @@ export function formatSummary(r: OutputRecord): string {
     lines.push(`  ${pad(name, 40)} replica-seconds ${v.replicaSeconds}  peak ${v.peakReplicas}  now ${v.runningNow}`);
   }
   lines.push(`node-hours ${r.nodeHours}  cost $${Number(r.costUSD).toFixed(4)}`);
+  if (r.unpricedNodes) {
+    // Only us-east-1 and ap-northeast-2 have EC2 prices in data/; say so rather than print a false $0.
+    lines.push(`  (${r.unpricedNodes} node(s) without an EC2 price for this region are not in the cost)`);
+  }
   const byCt = (r.costByCapacityType ?? {}) as Record<string, { nodeHours: number; costUSD: number }>;
   const byZone = (r.costByZone ?? {}) as Record<string, { nodeHours: number; costUSD: number }>;
   if (Object.keys(byCt).length) lines.push(`  by capacity type: ${Object.entries(byCt).map(([k, v]) => `${k} $${v.costUSD.toFixed(4)} (${v.nodeHours} node-hours)`).join(", ")}`);
