@@ -108,3 +108,14 @@ export function rows(out: string): string[][] {
     .filter(Boolean)
     .map((l) => l.trim().split(/\s+/));
 }
+
+/** Poll `f` (every 250 ms) until it returns a value, or fail after `ms` wall milliseconds. */
+export async function until<T>(f: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

@@ -3,7 +3,7 @@
  * `kubectl logs -n kube-system -l app.kubernetes.io/name=karpenter -c controller | jq`.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Kubectl } from "./helpers.js";
+import { Kubectl, until } from "./helpers.js";
 
 describe("Karpenter via kubectl against scalelab serve", () => {
   const k = new Kubectl();
@@ -11,16 +11,6 @@ describe("Karpenter via kubectl against scalelab serve", () => {
     await k.start({ files: ["examples/karpenter-inflate.yaml"], speed: 60 });
   });
   afterAll(() => k.stop());
-
-  async function until<T>(f: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = await f();
-      if (v !== undefined) return v;
-      if (Date.now() > end) throw new Error("timed out");
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
 
   it("lists the NodePool, EC2NodeClass and the launched NodeClaim with the CRDs' printer columns", async () => {
     const out = await until(async () => {

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { remoteNodeView, targetFromKubeconfig } from "../../src/cli/nodes-remote.js";
-import { Kubectl } from "./helpers.js";
+import { Kubectl, until } from "./helpers.js";
 
 /** c5a.2xlarge on-demand in ap-northeast-2, from ec2-instance-types.json (USD/hour). */
 const C5A_2XL_SEOUL = 0.344;
@@ -18,16 +18,6 @@ describe("Karpenter node viewer and /metrics against scalelab serve", () => {
     await k.start({ files: ["examples/karpenter-inflate.yaml"], speed: 20 });
   });
   afterAll(() => k.stop());
-
-  async function until<T>(f: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = await f();
-      if (v !== undefined) return v;
-      if (Date.now() > end) throw new Error("timed out");
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
 
   it("lists the c5a.2xlarge Karpenter node with its $/hour, next to the managed node group", async () => {
     const target = targetFromKubeconfig(readFileSync(k.serve.kubeconfigPath, "utf8"));
