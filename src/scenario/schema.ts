@@ -389,7 +389,7 @@ const QUEUE_CONSUMER_FIELDS = ["namespace", "deployment", "selector", "perPodRat
 function parseQueue(ctx: DocContext, raw: unknown, path: Path): QueueSpec {
   const q = obj(ctx, raw, path, QUEUE_FIELDS);
   const P = (...p: Path): Path => [...path, ...p];
-  const type = oneOf(ctx, required(ctx, q, path, "type"), P("type"), ["sqs", "kafka"] as const);
+  const type = oneOf(ctx, required(ctx, q, path, "type"), P("type"), ["sqs", "kafka", "rabbitmq", "redis"] as const);
   let partitions = 1;
   if (q.partitions !== undefined) {
     if (type !== "kafka") ctx.fail(P("partitions"), "Forbidden: partitions are for type kafka");
@@ -414,7 +414,7 @@ function parseQueue(ctx: DocContext, raw: unknown, path: Path): QueueSpec {
     consumer.group = str(ctx, c.group, C("group"));
   }
   if (c.batchSize !== undefined) {
-    if (type !== "sqs") ctx.fail(C("batchSize"), "Forbidden: batchSize is for type sqs");
+    if (type === "kafka") ctx.fail(C("batchSize"), "Forbidden: batchSize is for work queues (sqs, rabbitmq, redis)");
     consumer.batchSize = int(ctx, c.batchSize, C("batchSize"), 1, 10);
   }
   return { name: str(ctx, required(ctx, q, path, "name"), P("name")), type, partitions, producer: { profile }, consumer };

@@ -34,7 +34,7 @@ import type { QueueSpec } from "./types.js";
 
 export interface QueueSnapshot {
   name: string;
-  type: "sqs" | "kafka";
+  type: "sqs" | "kafka" | "rabbitmq" | "redis";
   /** Kafka consumer group id ("" for SQS). */
   group: string;
   partitions: number;
@@ -139,7 +139,7 @@ export class QueueModel {
     this.consumers = n;
     const r = this.spec.consumer.perPodRate;
     this.cap.fill(0);
-    if (this.spec.type === "sqs") {
+    if (this.spec.type !== "kafka") {
       this.cap[0] = n * r;
       return;
     }
@@ -149,7 +149,7 @@ export class QueueModel {
   /** Messages/s consumer `i` (in assignment order) processes right now. */
   consumerRate(i: number): number {
     const lambda = profileRate(this.spec.producer.profile, this.t);
-    if (this.spec.type === "sqs") {
+    if (this.spec.type !== "kafka") {
       if (this.consumers <= 0) return 0;
       const cap = this.cap[0]!;
       const busy = this.latest[0]! > this.committed[0]!;
@@ -184,7 +184,8 @@ export class QueueModel {
   }
 
   snapshot(): QueueSnapshot {
-    const sqs = this.spec.type === "sqs";
+    // SQS, RabbitMQ and Redis lists are work queues (one shared backlog); Kafka is partitioned.
+    const sqs = this.spec.type !== "kafka";
     const P = this.partitions;
     let remaining = 0;
     let position = 0;

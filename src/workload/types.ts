@@ -56,7 +56,7 @@ export interface UsageOverride {
  */
 export interface QueueSpec {
   name: string;
-  type: "sqs" | "kafka";
+  type: "sqs" | "kafka" | "rabbitmq" | "redis";
   /** Kafka: partitions of the topic (default 1). SQS: always 1. */
   partitions: number;
   producer: { profile: RateProfile };

@@ -326,6 +326,94 @@ class SqsScaler implements Scaler {
   }
 }
 
+/**
+ * redis (list): LLEN of `listName` — items a worker popped are no longer in the list, so the value is
+ * the visible backlog only; a missing key counts as 0. AverageValue target listLength (default 5).
+ */
+class RedisListScaler implements Scaler {
+  readonly type = "redis";
+  readonly metricName: string;
+  readonly metricType: MetricTargetType;
+  readonly target: number;
+  readonly useCachedMetrics: boolean;
+  private readonly listName: string;
+  private readonly activation: number;
+  constructor(
+    readonly triggerIndex: number,
+    t: Trigger,
+    readonly triggerName?: string,
+  ) {
+    const md = t.metadata ?? {};
+    if (!md.address && !md.host) throw new ScalerError("error parsing redis metadata: no address or host given. address should be in the format of host:port");
+    this.listName = req(md, "listName", "redis");
+    this.target = float(md, "listLength", 5, "redis");
+    this.activation = float(md, "activationListLength", 0, "redis");
+    this.metricType = t.metricType ?? "AverageValue";
+    this.useCachedMetrics = t.useCachedMetrics ?? false;
+    this.metricName = redisMetricName(triggerIndex, this.listName);
+  }
+  getMetricsAndActivity(env: ScalerEnv): MetricsAndActivity {
+    const q = env.queues?.queue(this.listName);
+    const v = q && q.type === "redis" ? q.visible : 0;
+    return { value: v, active: v > this.activation };
+  }
+}
+
+/**
+ * rabbitmq, QueueLength and MessageRate modes. QueueLength over HTTP counts `messages` (ready +
+ * unacked) unless excludeUnacknowledged; over AMQP the passive declare counts ready messages only.
+ * Default: QueueLength with value 20. The rate-based modes other than MessageRate are not simulated.
+ */
+class RabbitMqScaler implements Scaler {
+  readonly type = "rabbitmq";
+  readonly metricName: string;
+  readonly metricType: MetricTargetType;
+  readonly target: number;
+  readonly useCachedMetrics: boolean;
+  private readonly queueName: string;
+  private readonly activation: number;
+  private readonly mode: "QueueLength" | "MessageRate";
+  private readonly http: boolean;
+  private readonly excludeUnacked: boolean;
+  constructor(
+    readonly triggerIndex: number,
+    t: Trigger,
+    readonly triggerName?: string,
+  ) {
+    const md = t.metadata ?? {};
+    const host = md.host ?? "";
+    if (!host && !md.hostFromEnv) throw new ScalerError("error parsing rabbitmq metadata: no host setting given");
+    this.queueName = req(md, "queueName", "rabbitmq");
+    const protocol = md.protocol ?? "auto";
+    this.http = protocol === "http" || (protocol === "auto" && /^https?:/.test(host));
+    if (md.queueLength !== undefined && (md.mode !== undefined || md.value !== undefined)) {
+      throw new ScalerError("error parsing rabbitmq metadata: queueLength is deprecated; configure only mode and value");
+    }
+    const mode = md.mode ?? "QueueLength";
+    if (mode !== "QueueLength" && mode !== "MessageRate") {
+      throw new ScalerError(`error parsing rabbitmq metadata: trigger mode ${mode} is not simulated (QueueLength and MessageRate are)`);
+    }
+    if (mode === "MessageRate" && !this.http) throw new ScalerError("error parsing rabbitmq metadata: protocol amqp not supported; must be http to use mode MessageRate");
+    this.mode = mode;
+    this.target = md.queueLength !== undefined ? float(md, "queueLength", 20, "rabbitmq") : float(md, "value", 20, "rabbitmq");
+    this.activation = float(md, "activationValue", 0, "rabbitmq");
+    this.excludeUnacked = bool(md, "excludeUnacknowledged", false);
+    if (this.excludeUnacked && !this.http) throw new ScalerError("error parsing rabbitmq metadata: excludeUnacknowledged parameter works only with http protocol");
+    this.metricType = t.metricType ?? "AverageValue";
+    this.useCachedMetrics = t.useCachedMetrics ?? false;
+    this.metricName = rabbitmqMetricName(triggerIndex, this.queueName);
+  }
+  getMetricsAndActivity(env: ScalerEnv): MetricsAndActivity {
+    const q = env.queues?.queue(this.queueName);
+    if (!q || q.type !== "rabbitmq") throw new ScalerError(`error inspecting rabbitMQ: Exception (404) Reason: "NOT_FOUND - no queue '${this.queueName}' in vhost '/'"`);
+    const count = q.visible + (this.http && !this.excludeUnacked ? q.inFlight : 0);
+    if (this.mode === "MessageRate") {
+      return { value: q.producerRate, active: q.producerRate > this.activation || count > this.activation };
+    }
+    return { value: count, active: count > this.activation };
+  }
+}
+
 /** kafka partitionLimitation: "1,2,10-12" → partition ids. */
 export function parsePartitionLimitation(s: string): Set<number> {
   const out = new Set<number>();
@@ -444,6 +532,10 @@ export function buildScaler(i: number, t: Trigger, version = KEDA_VERSION): Scal
       return new SqsScaler(i, t, t.name);
     case "kafka":
       return new KafkaScaler(i, t, t.name);
+    case "redis":
+      return new RedisListScaler(i, t, t.name);
+    case "rabbitmq":
+      return new RabbitMqScaler(i, t, t.name);
     default:
       throw new ScalerError(`no scaler found for type: ${t.type}`);
   }
