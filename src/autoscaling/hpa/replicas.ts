@@ -278,18 +278,7 @@ export function calcResourceReplicas(
   }
 
   const newUsageRatio = resourceUtilizationRatio(metrics, requests, targetUtilization).ratio;
-  if (
-    isWithinTolerance(ctx.tolerances, newUsageRatio) ||
-    (usageRatio < 1.0 && newUsageRatio > 1.0) ||
-    (usageRatio > 1.0 && newUsageRatio < 1.0)
-  ) {
-    return done(currentReplicas);
-  }
-  const newReplicas = Math.ceil(newUsageRatio * metrics.size);
-  if ((newUsageRatio < 1.0 && newReplicas > currentReplicas) || (newUsageRatio > 1.0 && newReplicas < currentReplicas)) {
-    return done(currentReplicas);
-  }
-  return done(newReplicas);
+  return done(rebalancedReplicas(ctx.tolerances, usageRatio, newUsageRatio, metrics.size, currentReplicas));
 }
 
 export interface PlainReplicasResult {
@@ -337,18 +326,7 @@ export function calcPlainMetricReplicas(
     for (const p of groups.unreadyPods) metrics.set(p, { value: 0, timestamp: 0, windowMs: 0 });
   }
   const newUsageRatio = metricUsageRatio(metrics, targetUsage).ratio;
-  if (
-    isWithinTolerance(ctx.tolerances, newUsageRatio) ||
-    (usageRatio < 1.0 && newUsageRatio > 1.0) ||
-    (usageRatio > 1.0 && newUsageRatio < 1.0)
-  ) {
-    return done(currentReplicas);
-  }
-  const newReplicas = Math.ceil(newUsageRatio * metrics.size);
-  if ((newUsageRatio < 1.0 && newReplicas > currentReplicas) || (newUsageRatio > 1.0 && newReplicas < currentReplicas)) {
-    return done(currentReplicas);
-  }
-  return done(newReplicas);
+  return done(rebalancedReplicas(ctx.tolerances, usageRatio, newUsageRatio, metrics.size, currentReplicas));
 }
 
 /** getReadyPodsCount: pods with phase Running and Ready=True. Throws if the selector matches nothing. */
@@ -480,4 +458,24 @@ export function getRawResourceReplicas(
 ): PlainReplicasResult {
   const m = fetchResource(resource, container, metrics);
   return calcPlainMetricReplicas(currentReplicas, targetUsage, resource, pods(), m, ctx);
+}
+
+/**
+ * The second pass after missing/unready pods were filled in (hpa.md §4.3/§4.5): keep the current
+ * count when the new ratio is within tolerance or flips direction, or when the result would move
+ * against the ratio.
+ */
+function rebalancedReplicas(tolerances: Tolerances, usageRatio: number, newUsageRatio: number, podCount: number, currentReplicas: number): number {
+  if (
+    isWithinTolerance(tolerances, newUsageRatio) ||
+    (usageRatio < 1.0 && newUsageRatio > 1.0) ||
+    (usageRatio > 1.0 && newUsageRatio < 1.0)
+  ) {
+    return currentReplicas;
+  }
+  const newReplicas = Math.ceil(newUsageRatio * podCount);
+  if ((newUsageRatio < 1.0 && newReplicas > currentReplicas) || (newUsageRatio > 1.0 && newReplicas < currentReplicas)) {
+    return currentReplicas;
+  }
+  return newReplicas;
 }
