@@ -162,6 +162,7 @@ export class Kubelet implements Controller {
     this.unsubscribe.push(this.store.watch("Node", (ev) => this.onNode(ev)));
     this.unsubscribe.push(this.store.watch("Pod", (ev) => this.onPod(ev)));
     this.unsubscribe.push(this.runtime.onMemory((c) => this.onMemory(c)));
+    this.unsubscribe.push(this.runtime.onExit((c, code) => this.onExit(c, code)));
     for (const p of this.store.list("Pod")) this.onPod({ type: "ADDED", object: p });
   }
 
@@ -411,6 +412,21 @@ export class Kubelet implements Controller {
       return;
     }
     this.checkPressure(rc.nodeName);
+  }
+
+  /** The container's process exited by itself: "Completed" for 0, else "Error" (as containerd reports it). */
+  private onExit(rc: RuntimeContainer, exitCode: number): void {
+    const ps = this.pods.get(rc.podKey);
+    if (!ps || ps.uid !== rc.podUid || ps.terminating) return;
+    const c = findContainer(ps, rc.name);
+    if (!c || c.phase !== "running" || c.startedAt !== rc.startedAt) return;
+    const startedAt = c.startedAt;
+    // Deferred like the OOM kill: the caller may be iterating over the runtime's containers.
+    this.after(0, () => {
+      if (c.phase === "running" && c.startedAt === startedAt && !ps.terminating && this.pods.get(ps.key) === ps) {
+        this.containerDied(ps, c, exitCode, exitCode === 0 ? "Completed" : "Error");
+      }
+    });
   }
 
   /** A running container exited with `exitCode`/`reason`: restart it under back-off, or let the pod finish. */

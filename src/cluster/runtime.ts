@@ -37,6 +37,12 @@ export interface RuntimeContainer {
 export type RuntimeListener = (kind: "started" | "stopped", c: RuntimeContainer) => void;
 /** Called after a container's memory working set changed (the kubelet's OOM check listens here). */
 export type MemoryListener = (c: RuntimeContainer, previousBytes: number) => void;
+/**
+ * Called when a container's main process exits by itself (its work is done, or it failed): the
+ * kubelet notices (PLEG) and applies the pod's restartPolicy. The container is still running in the
+ * runtime when listeners are called; the kubelet stops it.
+ */
+export type ExitListener = (c: RuntimeContainer, exitCode: number) => void;
 
 export class ContainerRuntime {
   private byPod = new Map<string, RuntimeContainer[]>();
@@ -44,6 +50,7 @@ export class ContainerRuntime {
   private nodeCpuMilli = new Map<string, number>();
   private listeners = new Set<RuntimeListener>();
   private memoryListeners = new Set<MemoryListener>();
+  private exitListeners = new Set<ExitListener>();
   private nodeMemory = new Map<string, number>();
   /** Per node: running Σ capped demand, contention state (see `rebalance`). */
   private nodeCpu = new Map<string, NodeCpuState>();
@@ -117,6 +124,18 @@ export class ContainerRuntime {
 
   forEach(fn: (c: RuntimeContainer) => void): void {
     for (const list of this.byPod.values()) for (const c of list) fn(c);
+  }
+
+  /** The container's process exits with `exitCode` (0 = its work is done). No-op if it is not running. */
+  exit(podKey: string, name: string, exitCode: number): void {
+    const c = this.container(podKey, name);
+    if (!c) return;
+    for (const l of this.exitListeners) l(c, exitCode);
+  }
+
+  onExit(l: ExitListener): () => void {
+    this.exitListeners.add(l);
+    return () => this.exitListeners.delete(l);
   }
 
   onChange(l: RuntimeListener): () => void {
