@@ -5,6 +5,7 @@
  * Everything but `spec.timeline` is converted here; timeline entries are parsed by timeline.ts.
  */
 import { regionZones } from "../cloud/aws/network.js";
+import { isFinishing, SQS_MAX_WAIT_TIME_MS } from "../workload/queue-workers.js";
 import type { LoadGeneratorSpec, QueueSpec, RateProfile, UsageOverride } from "../workload/types.js";
 import type { AwsSettings, InsufficientCapacitySpec, KarpenterSettings, MetricFeedSpec, NodeGroupSpec, ScenarioSpec } from "./types.js";
 import {
@@ -383,7 +384,7 @@ function parseMetric(ctx: DocContext, raw: unknown, path: Path): MetricFeedSpec 
 }
 
 const QUEUE_FIELDS = ["name", "type", "partitions", "producer", "consumer"];
-const QUEUE_CONSUMER_FIELDS = ["namespace", "deployment", "selector", "perPodRate", "cpuPerMessage", "container", "group", "batchSize"];
+const QUEUE_CONSUMER_FIELDS = ["namespace", "deployment", "selector", "perPodRate", "cpuPerMessage", "container", "group", "batchSize", "messagesPerPod", "idleExit"];
 
 /** `spec.queues[i]`: an SQS queue or a Kafka topic, its producer and its consumer workload. */
 function parseQueue(ctx: DocContext, raw: unknown, path: Path): QueueSpec {
@@ -417,7 +418,28 @@ function parseQueue(ctx: DocContext, raw: unknown, path: Path): QueueSpec {
     if (type === "kafka") ctx.fail(C("batchSize"), "Forbidden: batchSize is for work queues (sqs, rabbitmq, redis)");
     consumer.batchSize = int(ctx, c.batchSize, C("batchSize"), 1, 10);
   }
+  parseFinishing(ctx, c, type, consumer, C);
   return { name: str(ctx, required(ctx, q, path, "name"), P("name")), type, partitions, producer: { profile }, consumer };
+}
+
+/**
+ * `consumer.messagesPerPod` / `consumer.idleExit`: workers that exit 0 when done (KEDA ScaledJob
+ * pods). idleExit defaults to SQS's longest long poll with messagesPerPod; "never" turns it off.
+ */
+function parseFinishing(ctx: DocContext, c: Record<string, unknown>, type: QueueSpec["type"], consumer: QueueSpec["consumer"], C: (...p: Path) => Path): void {
+  for (const f of ["messagesPerPod", "idleExit"]) {
+    if (type === "kafka" && c[f] !== undefined) {
+      ctx.fail(C(f), `Forbidden: ${f} is for work queues (sqs, rabbitmq, redis); a Kafka consumer group member owns whole partitions and commits offsets, it does not take single messages`);
+    }
+  }
+  if (c.messagesPerPod !== undefined) consumer.messagesPerPod = int(ctx, c.messagesPerPod, C("messagesPerPod"), 1);
+  if (c.idleExit === "never") {
+    // no idle exit: the worker blocks until a message comes (a Redis BRPOP with timeout 0)
+  } else if (c.idleExit !== undefined) consumer.idleExitMs = duration(ctx, c.idleExit, C("idleExit"));
+  else if (consumer.messagesPerPod !== undefined) consumer.idleExitMs = SQS_MAX_WAIT_TIME_MS;
+  if (isFinishing(consumer) && !(consumer.perPodRate > 0)) {
+    ctx.fail(C("perPodRate"), `Invalid value: ${consumer.perPodRate}: must be greater than 0 when the consumers finish (messagesPerPod, idleExit)`);
+  }
 }
 
 /** User-facing settings keys → ScenarioSpec.settings keys (durations unless noted). */

@@ -51,9 +51,23 @@ export interface QueueSnapshot {
   positions: number[];
   committedOffsets: number[];
   lag: number[];
-  /** Ready consumers and the producer's current rate (messages/s). */
+  /** Ready consumers (finishing consumers: those whose worker has not exited) and the producer's current rate (messages/s). */
   consumers: number;
   producerRate: number;
+  /** Finishing consumers only (queue-workers.ts): each Ready consumer pod's worker, by pod name. */
+  workers?: WorkerSnapshot[];
+  /** Finishing consumers only: workers that have exited 0 so far (quota reached or idle). */
+  exitedWorkers?: number;
+}
+
+/** A finishing consumer's running totals. */
+export interface WorkerSnapshot {
+  pod: string;
+  /** Messages this worker has deleted. */
+  processed: number;
+  /** Messages it holds in flight (received, not yet deleted). */
+  held: number;
+  state: "busy" | "waiting" | "exited";
 }
 
 /** Messages k < n with k mod p == i. */

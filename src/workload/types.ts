@@ -75,5 +75,17 @@ export interface QueueSpec {
     group?: string;
     /** SQS: messages one consumer holds in flight while busy (ReceiveMessage MaxNumberOfMessages, default 1). */
     batchSize?: number;
+    /**
+     * Finishing consumers (work queues only), e.g. the Job pods of a KEDA ScaledJob: a pod's worker
+     * container exits 0 once it has deleted this many messages. Unset: no limit.
+     */
+    messagesPerPod?: number;
+    /**
+     * Finishing consumers: the worker exits 0 after waiting this long (ms) with nothing to receive.
+     * The scenario loader sets 20 s (SQS's longest long poll) when `messagesPerPod` is set; unset =
+     * never. Setting either field makes the consumers finishing: each pod is then modelled as a
+     * worker taking whole messages, instead of the fluid drain of plain consumers.
+     */
+    idleExitMs?: number;
   };
 }
