@@ -5,6 +5,10 @@
  * scalers through the QUEUES_SERVICE. Consumers are the Running+Ready, non-terminating pods of the
  * consumer Deployment (its selector) or of a label selector. With `cpuSecondsPerMessage` the
  * controller sets each consumer's CPU demand to its intrinsic usage plus rate × CPU per message.
+ *
+ * Finishing consumers (`messagesPerPod` / `idleExit`, e.g. a KEDA ScaledJob's Job pods) are workers
+ * of a QueueWorkerModel: when one is done the controller makes its container exit 0 through the
+ * container runtime, and the kubelet applies the pod's restartPolicy (Never/OnFailure: Succeeded).
  */
 import type { Controller, ControllerContext } from "../api/controller.js";
 import type { KubeObject } from "../api/meta.js";
@@ -13,6 +17,7 @@ import type { TimerHandle } from "../core/clock.js";
 import { fromLabelMap, fromLabelSelector, type Selector } from "../core/labels.js";
 import { usageModel } from "../workload/images.js";
 import { DEFAULT_PROFILE_STEP_MS } from "../workload/profiles.js";
+import { isFinishing, QueueWorkerModel } from "../workload/queue-workers.js";
 import { KAFKA_AUTO_COMMIT_INTERVAL_MS, QueueModel, type QueueSnapshot } from "../workload/queues.js";
 import type { QueueSpec, UsageOverride } from "../workload/types.js";
 import { RUNTIME_SERVICE, type ContainerRuntime } from "./runtime.js";
@@ -29,7 +34,8 @@ export interface QueuesApi {
 }
 
 interface QueueState {
-  model: QueueModel;
+  /** The fluid model of plain consumers, or the per-worker model of finishing ones. */
+  model: QueueModel | QueueWorkerModel;
   selector?: Selector;
   /** Ready consumer pod names, sorted (the group's member order). */
   ready: string[];
@@ -38,6 +44,8 @@ interface QueueState {
   commitTimer?: TimerHandle;
   /** Pods whose CPU demand we set (name → container). */
   loaded: Map<string, string>;
+  /** Finishing consumers: the extra CPU (millicores) last set per Ready pod. */
+  applied: Map<string, number>;
 }
 
 export class QueueController implements Controller, QueuesApi {
@@ -53,7 +61,8 @@ export class QueueController implements Controller, QueuesApi {
     private readonly usage: readonly UsageOverride[] = [],
   ) {
     for (const s of specs) {
-      const st: QueueState = { model: new QueueModel(s), ready: [], loaded: new Map() };
+      const model = isFinishing(s.consumer) ? new QueueWorkerModel(s) : new QueueModel(s);
+      const st: QueueState = { model, ready: [], loaded: new Map(), applied: new Map() };
       if (s.consumer.selector) st.selector = fromLabelMap(s.consumer.selector);
       this.queues.set(s.name, st);
       let l = this.byNamespace.get(s.consumer.namespace);
@@ -85,6 +94,8 @@ export class QueueController implements Controller, QueuesApi {
     const st = this.queues.get(name);
     if (!st) return undefined;
     st.model.advance(this.ctx.clock.now());
+    // A worker that finished at this instant exits now, not when our own timer runs later in the same ms.
+    if (st.model instanceof QueueWorkerModel) this.exitFinished(st, st.model);
     return st.model.snapshot();
   }
 
@@ -138,10 +149,11 @@ export class QueueController implements Controller, QueuesApi {
     const now = this.ctx.clock.now();
     st.model.advance(now);
     st.ready = ready;
-    st.model.setConsumers(ready.length);
+    if (st.model instanceof QueueWorkerModel) st.model.setWorkers(ready);
+    else st.model.setConsumers(ready.length);
     if (st.model.spec.type === "kafka") {
       // A rebalance: the revoked consumers commit; the new members auto-commit from now on.
-      st.model.commit();
+      (st.model as QueueModel).commit();
       if (st.commitTimer) this.ctx.clock.cancel(st.commitTimer);
       st.commitTimer = undefined;
       if (ready.length > 0) this.scheduleCommit(st);
@@ -150,18 +162,23 @@ export class QueueController implements Controller, QueuesApi {
   }
 
   private scheduleCommit(st: QueueState): void {
+    const model = st.model as QueueModel;
     st.commitTimer = this.ctx.clock.after(KAFKA_AUTO_COMMIT_INTERVAL_MS, () => {
-      st.model.advance(this.ctx.clock.now());
-      st.model.commit();
+      model.advance(this.ctx.clock.now());
+      model.commit();
       this.scheduleCommit(st);
     });
   }
 
   private afterChange(st: QueueState): void {
-    this.applyCpu(st);
+    const m = st.model;
+    if (m instanceof QueueWorkerModel) {
+      this.exitFinished(st, m);
+      this.applyWorkerCpu(st, m);
+    } else this.applyCpu(st, m);
     if (st.timer) this.ctx.clock.cancel(st.timer);
     st.timer = undefined;
-    const at = st.model.nextEvent(DEFAULT_PROFILE_STEP_MS);
+    const at = m instanceof QueueWorkerModel ? m.nextEvent() : m.nextEvent(DEFAULT_PROFILE_STEP_MS);
     if (at !== undefined) {
       st.timer = this.ctx.clock.at(at, () => {
         st.timer = undefined;
@@ -171,16 +188,53 @@ export class QueueController implements Controller, QueuesApi {
     }
   }
 
+  /** Finishing workers that are done: their container's process exits 0 (the kubelet takes it from there). */
+  private exitFinished(st: QueueState, m: QueueWorkerModel): void {
+    const exits = m.takeExits();
+    if (exits.length === 0) return;
+    const rt = this.runtime ?? (this.ctx.services.get(RUNTIME_SERVICE) as ContainerRuntime | undefined);
+    if (!rt) return;
+    const c = m.spec.consumer;
+    for (const name of exits) {
+      const ct = this.workContainer(c.namespace, name, c.container);
+      if (ct) rt.exit(`${c.namespace}/${name}`, ct.name, 0);
+    }
+  }
+
+  /**
+   * Finishing workers' CPU: perPodRate × CPU per message while a worker holds messages, else its
+   * intrinsic usage. Only pods whose figure changed are touched, so one deletion costs O(1) runtime
+   * work however many Job pods run.
+   */
+  private applyWorkerCpu(st: QueueState, m: QueueWorkerModel): void {
+    const c = m.spec.consumer;
+    const cps = c.cpuSecondsPerMessage;
+    const rt = this.runtime;
+    if (!cps || !rt) return;
+    const now = this.ctx.clock.now();
+    for (const name of st.ready) {
+      const extra = m.workerRate(name) * cps * 1000;
+      if (st.applied.get(name) === extra) continue;
+      if (this.setPodCpu(rt, c.namespace, name, c.container, extra, now)) st.applied.set(name, extra);
+    }
+    if (st.applied.size <= st.ready.length) return;
+    for (const name of [...st.applied.keys()]) {
+      if (binarySearch(st.ready, name) >= 0) continue;
+      this.setPodCpu(rt, c.namespace, name, c.container, 0, now);
+      st.applied.delete(name);
+    }
+  }
+
   /** Consumer CPU: intrinsic usage + messages/s × CPU-seconds per message, per Ready pod. */
-  private applyCpu(st: QueueState): void {
-    const c = st.model.spec.consumer;
+  private applyCpu(st: QueueState, model: QueueModel): void {
+    const c = model.spec.consumer;
     const cps = c.cpuSecondsPerMessage;
     const rt = this.runtime;
     if (!cps || !rt) return;
     const now = this.ctx.clock.now();
     const seen = new Set<string>();
     st.ready.forEach((name, i) => {
-      const r = st.model.consumerRate(i);
+      const r = model.consumerRate(i);
       if (this.setPodCpu(rt, c.namespace, name, c.container, r * cps * 1000, now)) seen.add(name);
     });
     for (const name of st.loaded.keys()) if (!seen.has(name)) this.setPodCpu(rt, c.namespace, name, c.container, 0, now);
@@ -188,11 +242,16 @@ export class QueueController implements Controller, QueuesApi {
     for (const name of seen) st.loaded.set(name, c.container ?? "");
   }
 
-  private setPodCpu(rt: ContainerRuntime, ns: string, name: string, container: string | undefined, extraMilli: number, now: number): boolean {
+  /** The consumer pod's container doing the work: `consumer.container`, else the first. */
+  private workContainer(ns: string, name: string, container: string | undefined): PodContainer | undefined {
     const pod: KubeObject | undefined = this.ctx.store.get("Pod", ns, name);
-    if (!pod) return false;
-    const containers = (pod.spec?.containers ?? []) as Array<{ name: string; image?: string; command?: string[]; args?: string[] }>;
-    const ct = container ? containers.find((x) => x.name === container) : containers[0];
+    if (!pod) return undefined;
+    const containers = (pod.spec?.containers ?? []) as PodContainer[];
+    return container ? containers.find((x) => x.name === container) : containers[0];
+  }
+
+  private setPodCpu(rt: ContainerRuntime, ns: string, name: string, container: string | undefined, extraMilli: number, now: number): boolean {
+    const ct = this.workContainer(ns, name, container);
     if (!ct) return false;
     const rc = rt.container(`${ns}/${name}`, ct.name);
     if (!rc) return false;
@@ -200,6 +259,13 @@ export class QueueController implements Controller, QueuesApi {
     rt.setContainerCpuDemand(rc, m.cpuMilli + extraMilli, now);
     return true;
   }
+}
+
+interface PodContainer {
+  name: string;
+  image?: string;
+  command?: string[];
+  args?: string[];
 }
 
 function binarySearch(a: readonly string[], x: string): number {
