@@ -180,6 +180,18 @@ describe("QueueWorkerModel: Job workers that take one message and exit", () => {
     expect([s.visible, s.inFlight, s.consumed]).toEqual([5, 0, 5]);
   });
 
+  it("finds arrivals on a varying profile to the millisecond (ramp 0 → 2 msg/s over 10 s: N(t) = ⌊t²/10⌋, t in s)", () => {
+    const m = new QueueWorkerModel(spec({ type: "ramp", fromRps: 0, toRps: 2, overMs: 10_000 }, { perPodRate: 1000, messagesPerPod: 10 }));
+    m.setWorkers(["a"]);
+    // t² / 10 ≥ 1 ⇔ t ≥ √10 s = 3162.28 ms; the second message at √20 s = 4472.14 ms.
+    expect(m.nextEvent()).toBe(3163);
+    m.advance(3163);
+    expect(m.nextEvent()).toBe(3164); // deleted 1 ms later (1000 msg/s)
+    m.advance(3164);
+    expect(m.nextEvent()).toBe(4473);
+    expect(at(m, 4473).inFlight).toBe(1);
+  });
+
   it("the message goes to the worker that has waited longest", () => {
     const m = new QueueWorkerModel(spec({ type: "steps", steps: [{ atMs: 0, rps: 0 }, { atMs: 9000, rps: 1 }, { atMs: 10_000, rps: 0 }] }, {}));
     m.setWorkers(["zed"]);

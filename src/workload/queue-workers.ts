@@ -62,6 +62,11 @@ export class QueueWorkerModel {
   private exitedTotal = 0;
   private t = 0;
   private pendingExits: string[] = [];
+  /**
+   * The last arrival search: message number `target` is produced at `at`, or (at undefined) not
+   * before `searchedTo`. Several searches per event would otherwise each bisect the profile again.
+   */
+  private arrival = { target: -1, at: undefined as number | undefined, searchedTo: 0 };
   private readonly quota: number;
   private readonly batchSize: number;
   private readonly idleExitMs: number | undefined;
@@ -251,8 +256,21 @@ export class QueueWorkerModel {
    * profile is walked segment by segment, then the first whole message found by bisection on ⌊∫ rate⌋.
    */
   private nextArrival(bound: number | undefined): number | undefined {
-    const profile = this.spec.producer.profile;
     const target = this.produced + 1;
+    const c = this.arrival;
+    if (c.target === target) {
+      if (c.at !== undefined) return bound === undefined || c.at <= bound ? c.at : undefined;
+      if ((bound ?? Infinity) <= c.searchedTo) return undefined;
+    }
+    const at = this.searchArrival(target, bound);
+    c.target = target;
+    c.at = at;
+    c.searchedTo = at === undefined && bound !== undefined ? bound : Infinity;
+    return at;
+  }
+
+  private searchArrival(target: number, bound: number | undefined): number | undefined {
+    const profile = this.spec.producer.profile;
     let lo = this.t;
     for (let i = 0; i < MAX_SEGMENTS; i++) {
       const end = nextChange(profile, lo);

@@ -25,6 +25,9 @@
  * Simplifications: no consumer-group rebalance pause, no SQS visibility-timeout redelivery, no
  * retention; the Kafka group has committed offsets from the start (no "invalid offset" case); a
  * stopping SQS worker finishes (deletes) the messages it holds.
+ *
+ * Consumers that finish (`messagesPerPod` / `idleExit`, e.g. a ScaledJob's Job pods) are modelled
+ * per worker, in whole messages, by queue-workers.ts instead.
  */
 
 /** Kafka consumer auto.commit.interval.ms default. */
