@@ -1,12 +1,14 @@
 /**
  * Which VPA controls a pod (the oldest VPA whose targetRef is the pod's top-most controller and whose
  * target's selector matches the pod), and the per-pod recommendation processor shared by the updater
- * and the admission controller.
+ * and the admission controller (LimitRanges read from the store).
  */
 import { controllerOf, type KubeObject } from "../../api/meta.js";
 import type { Store } from "../../api/store.js";
 import { fromLabelSelector, type Selector } from "../../core/labels.js";
-import { VPA_KIND, capToPolicy, containerPolicy, controlledResources, type RecommendedContainer, type ResourceList, type VpaObject } from "./api.js";
+import { VPA_KIND, containerPolicy, controlledResources, type RecommendedContainer, type ResourceList, type VpaObject } from "./api.js";
+import { capRecommendationForPod, type CappedRecommendation, type LimitRanges, type PodContainer } from "./capping.js";
+import { limitRangeItem } from "./limitrange.js";
 
 /** The top-most controller of a pod: Pod → ReplicaSet → Deployment, Job → CronJob, … */
 export function topOwner(store: Store, obj: KubeObject): { kind: string; name: string } {
@@ -53,41 +55,34 @@ export function controllingVpa(store: Store, pod: KubeObject, owner = topOwner(s
   return best;
 }
 
-export interface ProcessedRecommendation {
-  containers: RecommendedContainer[];
-  /** Capping notes per container name (for the vpaUpdates annotation). */
-  notes: Map<string, string[]>;
+export type ProcessedRecommendation = CappedRecommendation;
+
+/** The namespace's merged Container and Pod LimitRange items (what the VPA's LimitRange calculator reads). */
+export function limitRangesFor(store: Store, namespace: string | undefined): LimitRanges {
+  return { container: limitRangeItem(store, namespace, "Container"), pod: limitRangeItem(store, namespace, "Pod") };
 }
 
 /**
- * The capping processor for one pod: each container's recommendation filtered to the controlled
- * resources and capped to its policy (and, with RequestsOnly, to the container's current limit).
- * Containers with mode Off are dropped. LimitRanges are not applied (not modelled).
+ * The capping processor for one pod (capping.ts): each container's recommendation filtered to the
+ * controlled resources (containers with mode Off dropped, as the recommender leaves them out of the
+ * status), then capped to the LimitRanges, the policy and, with RequestsOnly, the current limit.
  */
-export function processRecommendation(vpa: VpaObject, pod: KubeObject): ProcessedRecommendation {
-  const recs = vpa.status?.recommendation?.containerRecommendations ?? [];
-  const out: RecommendedContainer[] = [];
-  const notes = new Map<string, string[]>();
-  for (const c of (pod.spec?.containers ?? []) as Array<{ name: string; resources?: { limits?: ResourceList } }>) {
-    const rec = recs.find((r) => r.containerName === c.name);
-    if (!rec) continue;
-    const policy = containerPolicy(vpa, c.name);
+export function processRecommendation(vpa: VpaObject, pod: KubeObject, ranges: LimitRanges = {}): ProcessedRecommendation {
+  const recs: RecommendedContainer[] = [];
+  for (const rec of vpa.status?.recommendation?.containerRecommendations ?? []) {
+    const policy = containerPolicy(vpa, rec.containerName);
     if (policy?.mode === "Off") continue;
     const controlled = controlledResources(policy);
-    const pick = (l: ResourceList | undefined): ResourceList => {
+    const pick = (l: ResourceList | undefined): ResourceList | undefined => {
+      if (!l) return undefined;
       const o: ResourceList = {};
-      for (const r of controlled) if (l?.[r] !== undefined) o[r] = l[r]!;
+      for (const r of controlled) if (l[r] !== undefined) o[r] = l[r]!;
       return o;
     };
-    const limits = c.resources?.limits;
-    const target = capToPolicy(pick(rec.target), policy, limits);
-    notes.set(c.name, target.notes);
-    out.push({
-      containerName: c.name,
-      target: target.list,
-      lowerBound: capToPolicy(pick(rec.lowerBound), policy, limits).list,
-      upperBound: capToPolicy(pick(rec.upperBound), policy, limits).list,
-    });
+    const target = pick(rec.target)!;
+    const lowerBound = pick(rec.lowerBound);
+    const upperBound = pick(rec.upperBound);
+    recs.push({ containerName: rec.containerName, target, ...(lowerBound ? { lowerBound } : {}), ...(upperBound ? { upperBound } : {}) });
   }
-  return { containers: out, notes };
+  return capRecommendationForPod(vpa, recs, (pod.spec?.containers ?? []) as PodContainer[], ranges);
 }

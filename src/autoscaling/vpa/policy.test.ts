@@ -20,7 +20,10 @@ describe("capToPolicy", () => {
 describe("proportional limits (admission)", () => {
   it("keeps the limit/request ratio", () => {
     expect(proportionalLimit("cpu", "200m", "100m", "587m").limit).toBe("1174m");
-    expect(proportionalLimit("memory", "100Mi", "50Mi", "262144k").limit).toBe("524288k");
+    // 104857600 × 262144000 / 52428800 = 524288000 bytes, printed in the original limit's format
+    // (scaleQuantityProportionallyMem builds NewQuantity(v, originalLimit.Format): BinarySI → 500Mi).
+    expect(proportionalLimit("memory", "100Mi", "50Mi", "262144k").limit).toBe("500Mi");
+    expect(proportionalLimit("memory", "100M", "50M", "262144k").limit).toBe("524288k");
   });
   it("sets limit = request when they were equal or the request was missing; none without a limit", () => {
     expect(proportionalLimit("cpu", "100m", "100m", "587m").limit).toBe("587m");

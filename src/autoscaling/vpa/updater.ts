@@ -7,7 +7,7 @@ import type { Controller, ControllerContext } from "../../api/controller.js";
 import { controllerOf, type KubeObject } from "../../api/meta.js";
 import { evictPod } from "../../cluster/eviction.js";
 import { VPA_KIND, VPA_OBSERVED_CONTAINERS_ANNOTATION, amountOf, containerPolicy, updateModeOf, type RecommendedContainer, type ResourceList, type VpaObject } from "./api.js";
-import { controllingVpa, processRecommendation, targetSelector } from "./common.js";
+import { controllingVpa, limitRangesFor, processRecommendation, targetSelector } from "./common.js";
 
 export const UPDATER_COMPONENT = "vpa-updater";
 export const EVICTED_BY_VPA_MESSAGE = "Pod was evicted by VPA Updater to apply resource recommendation.";
@@ -156,9 +156,10 @@ export class VpaUpdater implements Controller {
     };
     // Priority calculator.
     const candidates: Array<{ pod: KubeObject; prio: PodPriority }> = [];
+    const ranges = limitRangesFor(store, vpa.metadata.namespace);
     for (const pod of pods) {
       if (!groupOf.has(pod)) continue;
-      const processed = processRecommendation(vpa, pod);
+      const processed = processRecommendation(vpa, pod, ranges);
       const prio = updatePriority(pod, processed.containers);
       const observed = observedContainers(pod);
       let quickOOM = false;
