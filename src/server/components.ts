@@ -25,6 +25,22 @@ const SCALED_OBJECT_COLUMNS = [
   { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
 ] as const;
 
+/**
+ * additionalPrinterColumns of KEDA 2.16's ScaledJob CRD: Min/Max, the conditions, then the
+ * status.triggersTypes / status.authenticationsTypes columns kedacore/keda#6232 introduced for both
+ * CRDs (ScaledJob has no Fallback column).
+ */
+const SCALED_JOB_COLUMNS = [
+  { name: "Min", type: "integer", jsonPath: ".spec.minReplicaCount" },
+  { name: "Max", type: "integer", jsonPath: ".spec.maxReplicaCount" },
+  { name: "Ready", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+  { name: "Active", type: "string", jsonPath: '.status.conditions[?(@.type=="Active")].status' },
+  { name: "Paused", type: "string", jsonPath: '.status.conditions[?(@.type=="Paused")].status' },
+  { name: "Triggers", type: "string", jsonPath: ".status.triggersTypes" },
+  { name: "Authentications", type: "string", jsonPath: ".status.authenticationsTypes" },
+  { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
+] as const;
+
 /** additionalPrinterColumns of the VPA 1.3 CRD. */
 const VPA_COLUMNS = [
   { name: "Mode", type: "string", jsonPath: ".spec.updatePolicy.updateMode" },
@@ -37,6 +53,7 @@ const VPA_COLUMNS = [
 export function registerControllerViews(sim: Simulation): void {
   for (const kind of ["NodePool", "NodeClaim", "EC2NodeClass"] as const) customPrinterColumns.set(kind, PRINTER_COLUMNS[kind]);
   customPrinterColumns.set("ScaledObject", SCALED_OBJECT_COLUMNS);
+  customPrinterColumns.set("ScaledJob", SCALED_JOB_COLUMNS);
   customPrinterColumns.set("VerticalPodAutoscaler", VPA_COLUMNS);
   // The Helm chart's Deployment in kube-system (as the EKS workshop installs it), container "controller".
   registerComponentPod({

@@ -31,7 +31,7 @@ import { MetricsServer } from "../metrics/metrics-server.js";
 import { MetricFeeds } from "../metrics/feeds.js";
 import { HpaController } from "../autoscaling/hpa/controller.js";
 import { registerKarpenterKinds } from "../autoscaling/karpenter/api.js";
-import { KedaOperator, registerKedaKinds } from "../autoscaling/keda/index.js";
+import { KedaOperator, registerKedaKinds, ScaledJobController } from "../autoscaling/keda/index.js";
 import { karpenterControllers } from "../autoscaling/karpenter/index.js";
 import { CpaController, hasCpaDeployment } from "../autoscaling/cpa/index.js";
 import { registerVpa, vpaControllers } from "../autoscaling/vpa/index.js";
@@ -148,6 +148,7 @@ export class Simulation {
       }),
       // KEDA v2.16: after MetricFeeds, whose external metrics it chains to.
       new KedaOperator(),
+      new ScaledJobController(),
       // Vertical Pod Autoscaler 1.3: recommender + updater (the admission hook is registered above).
       ...vpaControllers(),
     );

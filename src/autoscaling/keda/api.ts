@@ -220,23 +220,84 @@ export function admitScaledObject(so: KubeObject, store: Store): void {
 }
 
 export interface ScaledJobSpec {
-  jobTargetRef: Record<string, unknown>;
+  /** A batch/v1 JobSpec; `template` is required. */
+  jobTargetRef: Record<string, any>;
   pollingInterval?: number;
   successfulJobsHistoryLimit?: number;
   failedJobsHistoryLimit?: number;
+  /** Deprecated in favour of rollout.strategy, but still read first. */
+  rolloutStrategy?: string;
+  rollout?: { strategy?: string; propagationPolicy?: string };
+  envSourceContainerName?: string;
   minReplicaCount?: number;
   maxReplicaCount?: number;
-  scalingStrategy?: { strategy?: string; multipleScalersCalculation?: "max" | "min" | "avg" | "sum" };
+  scalingStrategy?: {
+    strategy?: string;
+    customScalingQueueLengthDeduction?: number;
+    customScalingRunningJobPercentage?: string;
+    pendingPodConditions?: string[];
+    multipleScalersCalculation?: string;
+  };
   triggers: Trigger[];
 }
 
-function validateScaledJob(sj: KubeObject): FieldError[] {
+const isNil = (v: unknown): v is null | undefined => v === undefined || v === null;
+
+/**
+ * The ScaledJob CRD's structural schema (422 Invalid). The CRD itself sets no minimums; negative
+ * history limits and a pollingInterval below 1 are refused here because KEDA 2.16 panics on the
+ * former (a negative slice bound) and busy-loops on the latter.
+ */
+export function validateScaledJobSchema(sj: KubeObject): FieldError[] {
   const spec = sj.spec as ScaledJobSpec | undefined;
-  if (!spec) return [{ type: "Required", field: "spec" }];
+  if (!spec || typeof spec !== "object") return [{ type: "Required", field: "spec" }];
   const errs: FieldError[] = [];
-  if (!spec.jobTargetRef) errs.push({ type: "Required", field: "spec.jobTargetRef" });
+  const jt = spec.jobTargetRef;
+  if (isNil(jt)) errs.push({ type: "Required", field: "spec.jobTargetRef" });
+  else if (typeof jt !== "object" || Array.isArray(jt)) errs.push({ type: "Invalid", field: "spec.jobTargetRef", value: jt, detail: 'spec.jobTargetRef in body must be of type object: "' + (Array.isArray(jt) ? "array" : typeof jt) + '"' });
+  else if (isNil(jt.template)) errs.push({ type: "Required", field: "spec.jobTargetRef.template" });
   if (!Array.isArray(spec.triggers)) errs.push({ type: "Required", field: "spec.triggers" });
+  else {
+    spec.triggers.forEach((t, i) => {
+      if (!t || typeof t.type !== "string" || !t.type) errs.push({ type: "Required", field: `spec.triggers[${i}].type` });
+      else if (isNil(t.metadata)) errs.push({ type: "Required", field: `spec.triggers[${i}].metadata` });
+    });
+  }
+  for (const f of ["pollingInterval", "successfulJobsHistoryLimit", "failedJobsHistoryLimit", "minReplicaCount", "maxReplicaCount"] as const) {
+    const v = spec[f];
+    if (isNil(v)) continue;
+    if (typeof v !== "number" || !Number.isInteger(v)) {
+      errs.push({ type: "Invalid", field: `spec.${f}`, value: v, detail: `spec.${f} in body must be of type integer: "${typeof v === "number" ? "number" : typeof v}"` });
+      continue;
+    }
+    const min = f === "pollingInterval" ? 1 : 0;
+    if (v < min) errs.push({ type: "Invalid", field: `spec.${f}`, value: v, detail: `spec.${f} in body should be greater than or equal to ${min}` });
+  }
+  const d = spec.scalingStrategy?.customScalingQueueLengthDeduction;
+  if (!isNil(d) && (typeof d !== "number" || !Number.isInteger(d))) {
+    errs.push({ type: "Invalid", field: "spec.scalingStrategy.customScalingQueueLengthDeduction", value: d, detail: `spec.scalingStrategy.customScalingQueueLengthDeduction in body must be of type integer: "${typeof d}"` });
+  }
   return errs;
+}
+
+/**
+ * The ScaledJob webhook (vscaledjob.kb.io, scaledjob_webhook.go verifyTriggers): KEDA's
+ * ValidateTriggers — at least one trigger (kedacore/keda#5524, v2.14), no useCachedMetrics on
+ * cpu/memory/cron, unique trigger names.
+ */
+export function admitScaledJob(sj: KubeObject): void {
+  const spec = sj.spec as ScaledJobSpec;
+  if (spec.triggers.length === 0) throw forbidden(`admission webhook "vscaledjob.kb.io" denied the request: no triggers defined in the ScaledObject/ScaledJob`);
+  const names = new Set<string>();
+  for (const t of spec.triggers) {
+    if (t.useCachedMetrics && (t.type === "cpu" || t.type === "memory" || t.type === "cron")) {
+      throw forbidden(`admission webhook "vscaledjob.kb.io" denied the request: property "useCachedMetrics" is not supported for "${t.type}" scaler`);
+    }
+    if (t.name) {
+      if (names.has(t.name)) throw forbidden(`admission webhook "vscaledjob.kb.io" denied the request: triggerName "${t.name}" is defined multiple times in the ScaledObject/ScaledJob, but it must be unique`);
+      names.add(t.name);
+    }
+  }
 }
 
 export function registerKedaKinds(store: Store): void {
@@ -252,5 +313,13 @@ export function registerKedaKinds(store: Store): void {
       return [];
     },
   });
-  store.registerStrategy("ScaledJob", { validate: (o, old) => (statusWrite(o, old) ? [] : validateScaledJob(o)) });
+  store.registerStrategy("ScaledJob", {
+    validate: (o, old) => {
+      if (statusWrite(o, old)) return [];
+      const errs = validateScaledJobSchema(o);
+      if (errs.length) return errs;
+      admitScaledJob(o);
+      return [];
+    },
+  });
 }

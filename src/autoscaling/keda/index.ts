@@ -7,3 +7,5 @@ export * from "./expr.js";
 export * from "./executor.js";
 export * from "./hpa.js";
 export { KedaOperator, KEDA_OPERATOR, type KedaOptions } from "./controller.js";
+export * from "./scaledjob-scale.js";
+export { ScaledJobController, SCALEDJOB_NAME_LABEL, SCALEDJOB_GENERATION_ANNOTATION, jobFor } from "./scaledjob.js";
