@@ -10,11 +10,15 @@ import type { Controller, ControllerContext } from "../api/controller.js";
 import type { KubeObject } from "../api/meta.js";
 import type { Store } from "../api/store.js";
 import type { Clock, TimerHandle } from "../core/clock.js";
-import { hashString, type Rng } from "../core/rng.js";
+import type { Rng } from "../core/rng.js";
 import { eksAllocatable, requireInstanceType, type AllocatableOptions } from "../cloud/catalog.js";
+import { nodePrivateIp, privateDnsName, zoneIndex } from "../cloud/aws/naming.js";
 import { cpuMilli, formatCpuMilli } from "../core/quantity.js";
 import type { NodeGroupSpec } from "../scenario/types.js";
 import { ContainerRuntime, RUNTIME_SERVICE } from "./runtime.js";
+
+// nodes.test.ts checks address uniqueness through this module.
+export { nodePrivateIp };
 
 export type CapacityType = "ON_DEMAND" | "SPOT";
 
@@ -76,30 +80,6 @@ export interface MakeNodeOptions {
   /** RFC 3339 time for condition timestamps. */
   time?: string;
   allocatableOptions?: AllocatableOptions;
-}
-
-/** VPC layout: eksctl's 192.168.0.0/16 with /19 per zone in us-east-1, a 10.0.0.0/16 with /20 per zone elsewhere. */
-function vpcLayout(region: string): { prefix: string; block: number; usable: number; stride: number; domain: string } {
-  if (region === "us-east-1") return { prefix: "192.168", block: 32, usable: 8192 - 5, stride: 4099, domain: "ec2.internal" };
-  return { prefix: "10.0", block: 16, usable: 4096 - 5, stride: 1031, domain: `${region}.compute.internal` };
-}
-
-function zoneIndex(zone: string): number {
-  const c = zone.charCodeAt(zone.length - 1);
-  return c >= 97 && c <= 122 ? c - 97 : 0;
-}
-
-/** Private IP of the `index`-th node of the cluster in `zone`: a permutation of the zone subnet's usable hosts. */
-export function nodePrivateIp(region: string, zone: string, index: number): string {
-  const v = vpcLayout(region);
-  // AWS reserves the first four and the last address of a subnet.
-  const offset = 4 + ((index * v.stride + (hashString(zone) % v.usable)) % v.usable);
-  const third = zoneIndex(zone) * v.block + Math.floor(offset / 256);
-  return `${v.prefix}.${third}.${offset % 256}`;
-}
-
-export function privateDnsName(region: string, ip: string): string {
-  return `ip-${ip.replace(/\./g, "-")}.${vpcLayout(region).domain}`;
 }
 
 function hex(rng: Rng, n: number): string {

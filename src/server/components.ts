@@ -10,18 +10,22 @@ import type { Simulation } from "../sim/simulation.js";
 import { registerComponentPod } from "./logs.js";
 import { customPrinterColumns } from "./parts.js";
 
-/** additionalPrinterColumns of KEDA 2.16's ScaledObject CRD. */
+/**
+ * additionalPrinterColumns of KEDA 2.16's ScaledObject CRD. 2.16 moved Triggers/Authentications
+ * behind the conditions and reads them from status.triggersTypes / status.authenticationsTypes
+ * (kedacore/keda#6232; a 2.16.1 `kubectl get so` in kedacore/keda#6556 shows this order).
+ */
 const SCALED_OBJECT_COLUMNS = [
   { name: "ScaleTargetKind", type: "string", jsonPath: ".status.scaleTargetKind" },
   { name: "ScaleTargetName", type: "string", jsonPath: ".spec.scaleTargetRef.name" },
   { name: "Min", type: "integer", jsonPath: ".spec.minReplicaCount" },
   { name: "Max", type: "integer", jsonPath: ".spec.maxReplicaCount" },
-  { name: "Triggers", type: "string", jsonPath: ".spec.triggers[*].type" },
-  { name: "Authentication", type: "string", jsonPath: ".spec.triggers[*].authenticationRef.name" },
   { name: "Ready", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
   { name: "Active", type: "string", jsonPath: '.status.conditions[?(@.type=="Active")].status' },
   { name: "Fallback", type: "string", jsonPath: '.status.conditions[?(@.type=="Fallback")].status' },
   { name: "Paused", type: "string", jsonPath: '.status.conditions[?(@.type=="Paused")].status' },
+  { name: "Triggers", type: "string", jsonPath: ".status.triggersTypes" },
+  { name: "Authentications", type: "string", jsonPath: ".status.authenticationsTypes" },
   { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
 ] as const;
 

@@ -12,6 +12,7 @@ import { forbidden, type FieldError } from "../../api/errors.js";
 import { kindInfo, registerKindInfo, type KindInfo } from "../../api/kinds.js";
 import type { KubeObject } from "../../api/meta.js";
 import type { AdmissionContext, Store } from "../../api/store.js";
+import { parseQuantity } from "../../core/quantity.js";
 import { compileFormula } from "./expr.js";
 import { buildScaler, ScalerError, type Trigger } from "./scalers.js";
 import type { FallbackSpec } from "./executor.js";
@@ -22,8 +23,6 @@ export const KEDA_API_VERSION = "keda.sh/v1alpha1";
 export const SCALEDOBJECT_NAME_LABEL = "scaledobject.keda.sh/name";
 export const ANNOTATION_PAUSED_REPLICAS = "autoscaling.keda.sh/paused-replicas";
 export const ANNOTATION_PAUSED = "autoscaling.keda.sh/paused";
-export const ANNOTATION_PAUSED_SCALE_IN = "autoscaling.keda.sh/paused-scale-in";
-export const ANNOTATION_PAUSED_SCALE_OUT = "autoscaling.keda.sh/paused-scale-out";
 export const ANNOTATION_FORCE_ACTIVATION = "autoscaling.keda.sh/force-activation";
 export const ANNOTATION_TRANSFER_HPA = "scaledobject.keda.sh/transfer-hpa-ownership";
 export const ANNOTATION_HPA_OWNERSHIP = "validations.keda.sh/hpa-ownership";
@@ -176,23 +175,22 @@ export function admitScaledObject(so: KubeObject, store: Store): void {
     webhookDenied(`IdleReplicaCount=${spec.idleReplicaCount} must be less than MinReplicaCount=${min}`);
   }
   const names = new Set<string>();
-  let resourceOnly = spec.triggers.length > 0;
   for (const [i, t] of spec.triggers.entries()) {
+    // ValidateTriggers (scaletriggers_types.go), the same words as for a ScaledJob.
+    if (t.useCachedMetrics && (t.type === "cpu" || t.type === "memory" || t.type === "cron")) {
+      webhookDenied(`property "useCachedMetrics" is not supported for "${t.type}" scaler`);
+    }
     if (t.name) {
-      if (names.has(t.name)) webhookDenied(`triggerName '${t.name}' is defined multiple times in the ScaledObject/ScaledJob, but it must be unique`);
+      if (names.has(t.name)) webhookDenied(`triggerName "${t.name}" is defined multiple times in the ScaledObject, but it must be unique`);
       names.add(t.name);
     }
-    if (t.useCachedMetrics && (t.type === "cpu" || t.type === "memory" || t.type === "cron")) {
-      webhookDenied(`property useCachedMetrics cannot be enabled for trigger type '${t.type}'`);
-    }
-    if (t.type !== "cpu" && t.type !== "memory") resourceOnly = false;
     try {
       buildScaler(i, t);
     } catch (e) {
       if (!(e instanceof ScalerError) || !/no scaler found/.test(e.message)) webhookDenied(`error creating scaler for trigger ${i}: ${(e as Error).message}`);
     }
   }
-  if (resourceOnly && min === 0) webhookDenied(`scaledobject.spec.minReplicaCount must be greater than 0`);
+  verifyCpuMemoryScalers(spec, ns, store);
   const f = spec.fallback;
   if (f) {
     if (f.failureThreshold < 0 || f.replicas < 0) webhookDenied(`FailureThreshold=${f.failureThreshold} or Replicas=${f.replicas} should be non-negative integers`);
@@ -217,6 +215,61 @@ export function admitScaledObject(so: KubeObject, store: Store): void {
       webhookDenied(`error validating formula in ScalingModifiers: ${(e as Error).message}`);
     }
   }
+}
+
+/**
+ * verifyCPUMemoryScalers (scaledobject_webhook.go): every container a cpu/memory trigger measures
+ * needs that resource's request or limit, or a Container default in a LimitRange of the namespace;
+ * and an SO of cpu/memory triggers only cannot have minReplicaCount 0. Only Deployment and
+ * StatefulSet targets are looked at; a missing one is refused with its NotFound.
+ */
+function verifyCpuMemoryScalers(spec: ScaledObjectSpec, ns: string, store: Store): void {
+  const gvk = targetGvkString(spec.scaleTargetRef);
+  let podSpec: { containers?: Array<{ name: string; resources?: Record<string, Record<string, string | number> | undefined> }> } | undefined;
+  for (const t of spec.triggers) {
+    if (t.type !== "cpu" && t.type !== "memory") continue;
+    if (!podSpec) {
+      const kind = gvk === "apps/v1.Deployment" ? "Deployment" : gvk === "apps/v1.StatefulSet" ? "StatefulSet" : undefined;
+      if (!kind) return;
+      const workload = store.get(kind, ns, spec.scaleTargetRef.name);
+      if (!workload) webhookDenied(`${kind.toLowerCase()}s.apps "${spec.scaleTargetRef.name}" not found`);
+      podSpec = workload.spec?.template?.spec ?? {};
+    }
+    const containerName = t.metadata?.containerName;
+    for (const c of podSpec!.containers ?? []) {
+      if (containerName && c.name !== containerName) continue;
+      if (!positive(c.resources?.requests?.[t.type]) && !positive(c.resources?.limits?.[t.type]) && !limitRangeDefaultSet(store, ns, t.type)) {
+        webhookDenied(`the scaledobject has a ${t.type} trigger but the container ${c.name} doesn't have the ${t.type} request defined`);
+      }
+    }
+    if (spec.triggers.every((x) => x.type === "cpu" || x.type === "memory") && !spec.minReplicaCount) {
+      webhookDenied(`scaledobject has only cpu/memory triggers AND minReplica is 0 (scale to zero doesn't work in this case)`);
+    }
+  }
+}
+
+function positive(q: string | number | undefined): boolean {
+  if (q === undefined || q === null) return false;
+  try {
+    return parseQuantity(q).sign() > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** isContainerResourceLimitSet: a Container item with default or defaultRequest > 0 for the resource. */
+function limitRangeDefaultSet(store: Store, ns: string, resource: string): boolean {
+  for (const lr of store.list("LimitRange", { namespace: ns })) {
+    for (const item of (lr.spec?.limits ?? []) as Array<{ type?: string; default?: Record<string, string>; defaultRequest?: Record<string, string> }>) {
+      if (item.type === "Container" && (positive(item.defaultRequest?.[resource]) || positive(item.default?.[resource]))) return true;
+    }
+  }
+  return false;
+}
+
+/** isRemovingFinalizer: the webhook lets a finalizer-only update through, or a deleted target would pin the SO. */
+function removingFinalizer(so: KubeObject, old: KubeObject | undefined): boolean {
+  return old !== undefined && (so.metadata.finalizers?.length ?? 0) < (old.metadata.finalizers?.length ?? 0) && JSON.stringify(so.spec) === JSON.stringify(old.spec);
 }
 
 export interface ScaledJobSpec {
@@ -309,7 +362,7 @@ export function registerKedaKinds(store: Store): void {
       if (statusWrite(o, old)) return [];
       const errs = validateScaledObjectSchema(o);
       if (errs.length) return errs;
-      admitScaledObject(o, ctx.store);
+      if (!removingFinalizer(o, old)) admitScaledObject(o, ctx.store);
       return [];
     },
   });

@@ -7,6 +7,7 @@
  */
 import type { Controller, ControllerContext } from "../../api/controller.js";
 import type { Logger } from "../../api/logs.js";
+import { ApiError } from "../../api/errors.js";
 import type { KubeObject } from "../../api/meta.js";
 import type { WatchEvent } from "../../api/store.js";
 import { deepEqual } from "../../api/store.js";
@@ -20,8 +21,6 @@ import {
   ANNOTATION_FORCE_ACTIVATION,
   ANNOTATION_PAUSED,
   ANNOTATION_PAUSED_REPLICAS,
-  ANNOTATION_PAUSED_SCALE_IN,
-  ANNOTATION_PAUSED_SCALE_OUT,
   SCALEDOBJECT_NAME_LABEL,
   effectiveSpec,
   hpaNameOf,
@@ -29,12 +28,14 @@ import {
   type ScaledObjectSpec,
 } from "./api.js";
 import { compileFormula, type CompiledFormula } from "./expr.js";
-import { fallbackActive, fallbackValue, requestScale, type Condition } from "./executor.js";
+import { COND, fallbackActive, fallbackValue, requestScale, type Condition } from "./executor.js";
 import { buildHpa } from "./hpa.js";
-import { COMPOSITE_METRIC_NAME, KEDA_VERSION } from "./names.js";
+import { COMPOSITE_METRIC_NAME, KEDA_VERSION, versionAtLeast } from "./names.js";
 import { buildScaler, type Scaler, type ScalerEnv } from "./scalers.js";
 
 export const KEDA_OPERATOR = "keda-operator";
+/** scaledobject_finalizer.go: the operator's finalizer on every ScaledObject it reconciles. */
+export const SCALEDOBJECT_FINALIZER = "finalizer.keda.sh";
 
 interface SoState {
   key: string;
@@ -96,11 +97,15 @@ export class KedaOperator implements Controller, ExternalMetricsApi {
     const ns = so.metadata.namespace ?? "default";
     const key = `${ns}/${so.metadata.name}`;
     if (ev.type === "DELETED") {
-      const s = this.states.get(key);
-      if (s?.timer) this.ctx.clock.cancel(s.timer);
-      this.states.delete(key);
+      this.stopScaleLoop(key);
       return;
     }
+    if (so.metadata.deletionTimestamp) {
+      this.finalize(key, so);
+      return;
+    }
+    // Our own write comes back through this watch and reconciles from there.
+    if (this.ensureFinalizerAndLabel(key, so)) return;
     const fp = JSON.stringify([so.metadata.generation, so.spec, so.metadata.annotations ?? null, so.metadata.labels ?? null]);
     const prev = this.states.get(key);
     if (prev && prev.specFingerprint === fp) return; // status write
@@ -110,12 +115,97 @@ export class KedaOperator implements Controller, ExternalMetricsApi {
     this.reconcile(st, so, prev === undefined);
   }
 
+  /**
+   * ensureFinalizer + ensureScaledObjectLabel: `finalizer.keda.sh` and `scaledobject.keda.sh/name`
+   * on the ScaledObject itself (one write). Returns true when it wrote.
+   */
+  private ensureFinalizerAndLabel(key: string, so: KubeObject): boolean {
+    const needFinalizer = !(so.metadata.finalizers ?? []).includes(SCALEDOBJECT_FINALIZER);
+    const needLabel = so.metadata.labels?.[SCALEDOBJECT_NAME_LABEL] !== so.metadata.name;
+    if (!needFinalizer && !needLabel) return false;
+    if (needFinalizer) this.log.info("Adding Finalizer for the ScaledObject", { ScaledObject: key });
+    try {
+      this.ctx.store.mutate("ScaledObject", so.metadata.namespace, so.metadata.name!, (d) => {
+        if (needFinalizer) d.metadata.finalizers = [...(d.metadata.finalizers ?? []), SCALEDOBJECT_FINALIZER];
+        if (needLabel) d.metadata.labels = { ...(d.metadata.labels ?? {}), [SCALEDOBJECT_NAME_LABEL]: d.metadata.name! };
+      });
+      return true;
+    } catch (e) {
+      this.log.error("Failed to update ScaledObject with a finalizer", { ScaledObject: key, finalizer: SCALEDOBJECT_FINALIZER, error: (e as Error).message });
+      return false;
+    }
+  }
+
+  /** stopScaleLoop: no more polls, and the metrics server forgets the SO's scalers. */
+  private stopScaleLoop(key: string): void {
+    const s = this.states.get(key);
+    if (s?.timer) this.ctx.clock.cancel(s.timer);
+    this.states.delete(key);
+  }
+
+  /**
+   * finalizeScaledObject (scaledobject_finalizer.go): stop the loop, restore
+   * status.originalReplicaCount when advanced.restoreToOriginalReplicaCount is set, drop the
+   * finalizer. The HPA is not deleted here: it is owned by the ScaledObject and goes with it (GC).
+   */
+  private finalize(key: string, so: KubeObject): void {
+    this.stopScaleLoop(key);
+    if (!(so.metadata.finalizers ?? []).includes(SCALEDOBJECT_FINALIZER)) return;
+    const spec = so.spec as ScaledObjectSpec;
+    const ns = so.metadata.namespace ?? "default";
+    if (spec.advanced?.restoreToOriginalReplicaCount) this.restoreOriginalReplicas(key, so, spec, ns);
+    try {
+      this.ctx.store.mutate("ScaledObject", ns, so.metadata.name!, (d) => {
+        d.metadata.finalizers = (d.metadata.finalizers ?? []).filter((f) => f !== SCALEDOBJECT_FINALIZER);
+      });
+    } catch (e) {
+      this.log.error("Failed to update ScaledObject after removing a finalizer", { ScaledObject: key, finalizer: SCALEDOBJECT_FINALIZER, error: (e as Error).message });
+      return;
+    }
+    this.log.info("Successfully finalized ScaledObject", { ScaledObject: key });
+    this.ctx.events.record(so, "Warning", "ScaledObjectDeleted", "ScaledObject was deleted", KEDA_OPERATOR);
+  }
+
+  private restoreOriginalReplicas(key: string, so: KubeObject, spec: ScaledObjectSpec, ns: string): void {
+    const original = so.status?.originalReplicaCount as number | undefined;
+    // Without the GVKR the scaling was never initialised (e.g. created paused): nothing to restore.
+    if (!so.status?.scaleTargetGVKR || original === undefined) {
+      this.log.debug("Failed to restore scaleTarget's replica count back to the original, the scaling haven't been probably initialized yet.", { ScaledObject: key });
+      return;
+    }
+    const target = effectiveSpec(spec).target;
+    try {
+      getScale(this.ctx.store, target, ns);
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 404) {
+        this.log.debug("Failed to get scaleTarget's scale status, because it was probably deleted", { ScaledObject: key, error: (e as Error).message });
+      } else {
+        this.log.error("Failed to get scaleTarget's scale status from a finalizer", { ScaledObject: key, finalizer: SCALEDOBJECT_FINALIZER, error: (e as Error).message });
+      }
+      return;
+    }
+    try {
+      updateScale(this.ctx.store, target, ns, original);
+    } catch (e) {
+      this.log.error("Failed to restore scaleTarget's replica count back to the original", { ScaledObject: key, finalizer: SCALEDOBJECT_FINALIZER, error: (e as Error).message });
+    }
+    // Upstream logs success even after a failed update.
+    this.log.info("Successfully restored scaleTarget's replica count back to the original", { ScaledObject: key, replicaCount: original });
+  }
+
   private reconcile(st: SoState, so: KubeObject, first: boolean): void {
     const spec = so.spec as ScaledObjectSpec;
     const eff = effectiveSpec(spec);
     const status = { ...(so.status ?? {}) };
     const conds = this.conditions(status);
+    const wasReady = getCond(conds, "Ready").status;
     const ann = so.metadata.annotations ?? {};
+    const pausedReplicas = ann[ANNOTATION_PAUSED_REPLICAS];
+    // `paused` alone: the loop stops and the HPA goes before the target is even looked at.
+    if (pausedReplicas === undefined && pausedByAnnotation(ann[ANNOTATION_PAUSED])) {
+      this.pause(so, status, conds, wasReady);
+      return;
+    }
     status.scaleTargetKind = targetGvkString(spec.scaleTargetRef);
     const info = kindInfo(eff.target.kind);
     const [group, version] = eff.target.apiVersion.includes("/") ? eff.target.apiVersion.split("/") : ["", eff.target.apiVersion];
@@ -134,26 +224,21 @@ export class KedaOperator implements Controller, ExternalMetricsApi {
       st.timer = this.ctx.clock.after(eff.pollingIntervalSec * 1000, () => this.retry(st));
       return;
     }
+    // The target's replicas before KEDA first touched it: what restoreToOriginalReplicaCount restores.
     if (status.originalReplicaCount === undefined) status.originalReplicaCount = current;
-    // Paused?
-    const pausedReplicas = ann[ANNOTATION_PAUSED_REPLICAS];
-    const paused = ann[ANNOTATION_PAUSED] === "true" || pausedReplicas !== undefined;
-    if (paused) {
-      this.deleteHpa(so);
-      if (pausedReplicas !== undefined) {
-        const n = parseInt(pausedReplicas, 10);
-        if (Number.isInteger(n) && n >= 0 && n !== current) updateScale(this.ctx.store, eff.target, st.ns, n);
+    if (pausedReplicas !== undefined) {
+      const n = parseInt(pausedReplicas, 10);
+      if (Number.isInteger(n) && n >= 0) {
+        if (n !== current) updateScale(this.ctx.store, eff.target, st.ns, n);
         status.pausedReplicaCount = n;
       }
-      setCond(conds, "Paused", { status: "True", reason: "ScaledObjectPaused", message: "ScaledObject is paused" });
-      this.writeStatus(so, { ...status, conditions: conds });
+      this.pause(so, status, conds, wasReady);
       return;
     }
-    delete status.pausedReplicaCount;
+    if (ann[ANNOTATION_PAUSED] === undefined) delete status.pausedReplicaCount;
+    // Only a pause that actually happened is undone; a never-paused SO keeps Paused Unknown.
     if (getCond(conds, "Paused").status === "True") {
       setCond(conds, "Paused", { status: "False", reason: "ScaledObjectUnpaused", message: "pause annotation removed for ScaledObject" });
-    } else if (getCond(conds, "Paused").status === "Unknown") {
-      setCond(conds, "Paused", { status: "False", reason: "ScaledObjectUnpaused", message: "ScaledObject is not paused" });
     }
     // Scalers.
     try {
@@ -183,12 +268,12 @@ export class KedaOperator implements Controller, ExternalMetricsApi {
     if (st.formula) status.compositeScalerName = COMPOSITE_METRIC_NAME;
     status.hpaName = hpaNameOf(so);
     status.triggersTypes = [...new Set(spec.triggers.map((t) => t.type))].join(",");
+    status.authenticationsTypes = [...new Set(spec.triggers.flatMap((t) => (t.authenticationRef?.name ? [t.authenticationRef.name] : [])))].join(",");
     if (getCond(conds, "Fallback").status === "Unknown") setCond(conds, "Fallback", { status: "False", reason: "NoFallbackFound", message: "No fallbacks are active on this scaled object" });
     this.ensureHpa(so, st.scalers);
-    if (first) {
-      this.ctx.events.record(so, "Normal", "KEDAScalersStarted", `Scaler ${[...new Set(spec.triggers.map((t) => t.type))].join(", ")} is built.`, KEDA_OPERATOR);
-      this.ctx.events.record(so, "Normal", "ScaledObjectReady", "ScaledObject is ready for scaling", KEDA_OPERATOR);
-    }
+    if (first) this.ctx.events.record(so, "Normal", "KEDAScalersStarted", `Scaler ${[...new Set(spec.triggers.map((t) => t.type))].join(", ")} is built.`, KEDA_OPERATOR);
+    if (wasReady !== "True") this.ctx.events.record(so, "Normal", "ScaledObjectReady", "ScaledObject is ready for scaling", KEDA_OPERATOR);
+    setCond(conds, "Ready", COND.ready);
     const cur = this.writeStatus(so, { ...status, conditions: conds }) ?? so;
     // The scale loop: check at once, then every pollingInterval.
     const poll = () => {
@@ -198,6 +283,18 @@ export class KedaOperator implements Controller, ExternalMetricsApi {
     };
     void cur;
     poll();
+  }
+
+  /**
+   * The paused branch of reconcileScaledObject: loop stopped (the caller's fresh state has no timer),
+   * HPA deleted, Paused True. The reconcile still succeeds, so Ready carries the pause message.
+   */
+  private pause(so: KubeObject, status: Record<string, unknown>, conds: Cond[], wasReady: string): void {
+    this.deleteHpa(so);
+    setCond(conds, "Paused", { status: "True", reason: "ScaledObjectPaused", message: "ScaledObject is paused" });
+    setCond(conds, "Ready", { ...COND.ready, message: "ScaledObject is paused" });
+    if (wasReady !== "True") this.ctx.events.record(so, "Normal", "ScaledObjectReady", "ScaledObject is ready for scaling", KEDA_OPERATOR);
+    this.writeStatus(so, { ...status, conditions: conds });
   }
 
   private retry(st: SoState): void {
@@ -306,8 +403,6 @@ export class KedaOperator implements Controller, ExternalMetricsApi {
       idleReplicaCount: eff.idleReplicaCount,
       hasFallback: spec.fallback !== undefined && spec.fallback !== null,
       fallbackReplicas: spec.fallback?.replicas,
-      pausedScaleIn: ann[ANNOTATION_PAUSED_SCALE_IN] === "true",
-      pausedScaleOut: ann[ANNOTATION_PAUSED_SCALE_OUT] === "true",
       lastActiveTime: lastActive,
       creationTime: this.ctx.clock.parseIso(so.metadata.creationTimestamp!),
       cooldownPeriodSec: eff.cooldownPeriodSec,
@@ -403,8 +498,11 @@ export class KedaOperator implements Controller, ExternalMetricsApi {
       this.recordHealth(st, so, name, true);
     } catch (e) {
       const failures = this.recordHealth(st, so, name, false);
-      const f = spec.fallback;
-      if (f && s.metricType !== "Utilization" && fallbackActive(failures, f.failureThreshold)) {
+      // fallback.behavior arrived in 2.17 (kedacore/keda#6464; older CRDs prune it → static) and
+      // fallback on Value targets in 2.18 (#6655; before it, only AverageValue falls back).
+      const f = spec.fallback && !versionAtLeast(this.version, "2.17.0") ? { ...spec.fallback, behavior: undefined } : spec.fallback;
+      const targetTypeOk = s.metricType === "Value" ? versionAtLeast(this.version, "2.18.0") : s.metricType !== "Utilization";
+      if (f && targetTypeOk && fallbackActive(failures, f.failureThreshold)) {
         let current = 0;
         try {
           current = getScale(this.ctx.store, effectiveSpec(spec).target, st.ns).statusReplicas;
@@ -452,6 +550,14 @@ export class KedaOperator implements Controller, ExternalMetricsApi {
       KEDA_OPERATOR,
     );
   }
+}
+
+/** NeedToBePausedByAnnotation for `autoscaling.keda.sh/paused`: strconv.ParseBool, and a value that is not a bool pauses. */
+function pausedByAnnotation(v: string | undefined): boolean {
+  if (v === undefined) return false;
+  if (["1", "t", "T", "TRUE", "true", "True"].includes(v)) return true;
+  if (["0", "f", "F", "FALSE", "false", "False"].includes(v)) return false;
+  return true;
 }
 
 function soNameOf(sel: Selector): string | undefined {

@@ -2,6 +2,9 @@
  * The operator's scale decision for one poll (pkg/scaling/executor/scale_scaledobjects.go
  * RequestScale, v2.16): activation 0 → max(min,1), scale to zero/idle after the cooldown, and the
  * Active/Ready condition changes. Pure; the controller applies the result.
+ *
+ * No `paused-scale-in` / `paused-scale-out` here: those annotations arrived in KEDA 2.18
+ * (kedacore/keda#6901, #7023); 2.16 ignores them.
  */
 
 export interface ScaleInputs {
@@ -14,8 +17,6 @@ export interface ScaleInputs {
   /** fallback.replicas when spec.fallback is set. */
   fallbackReplicas?: number;
   hasFallback?: boolean;
-  pausedScaleIn?: boolean;
-  pausedScaleOut?: boolean;
   /** Virtual ms; undefined while status.lastActiveTime is nil. */
   lastActiveTime?: number;
   creationTime: number;
@@ -65,7 +66,6 @@ export function requestScale(i: ScaleInputs): ScaleDecision {
   const ready = i.isError ? undefined : COND.ready;
   if (active) {
     if ((idleSet && cur < min) || cur === 0) {
-      if (i.pausedScaleOut) return { action: { kind: "none" }, touchLastActive: false, ready, active: activeCond, reason: "paused-scale-out" };
       return { action: { kind: "activate", replicas: min > 0 ? min : 1 }, touchLastActive: true, ready, active: activeCond, reason: "activate" };
     }
     if (i.isError) return { action: { kind: "none" }, touchLastActive: false, ready: COND.partial, active: activeCond, reason: "partial-error" };
@@ -78,7 +78,6 @@ export function requestScale(i: ScaleInputs): ScaleDecision {
     return { action: { kind: "none" }, touchLastActive: false, ready: COND.triggerError, active: activeCond, reason: "trigger-error" };
   }
   if ((idleSet && cur > i.idleReplicaCount!) || (cur > 0 && min === 0)) {
-    if (i.pausedScaleIn) return { action: { kind: "none" }, touchLastActive: false, ready, active: activeCond, reason: "paused-scale-in" };
     const cooldown = (i.cooldownPeriodSec ?? 300) * 1000;
     const initial = (i.initialCooldownPeriodSec ?? 0) * 1000;
     const due =

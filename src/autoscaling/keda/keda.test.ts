@@ -72,10 +72,8 @@ describe("executor (RequestScale)", () => {
     expect(requestScale({ ...base, isActive: false, isError: true, hasFallback: true, fallbackReplicas: 3, currentReplicas: 1 }).action.kind).toBe("none");
     expect(requestScale({ ...base, isActive: true, isError: true, currentReplicas: 2 }).ready).toEqual(COND.partial);
   });
-  it("sets min at once below min without idle, and respects paused-scale-in/out", () => {
+  it("sets min at once below min without idle", () => {
     expect(requestScale({ ...base, isActive: false, currentReplicas: 1, minReplicaCount: 3 }).action).toEqual({ kind: "setMin", replicas: 3 });
-    expect(requestScale({ ...base, isActive: false, currentReplicas: 2, pausedScaleIn: true }).action.kind).toBe("none");
-    expect(requestScale({ ...base, isActive: true, currentReplicas: 0, pausedScaleOut: true }).action.kind).toBe("none");
   });
   it("fallback behaviours: target × N, N per ready pod for Value targets", () => {
     const f = { failureThreshold: 3, replicas: 6 };

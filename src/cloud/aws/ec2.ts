@@ -23,7 +23,6 @@
 import type { Logger } from "../../api/logs.js";
 import type { Clock } from "../../core/clock.js";
 import type { Rng } from "../../core/rng.js";
-import { nodePrivateIp, privateDnsName } from "../../cluster/nodes.js";
 import { Requirements } from "../../scheduling/requirements.js";
 import {
   InsufficientCapacityError,
@@ -37,6 +36,7 @@ import {
 } from "../provider.js";
 import { AmiCatalog, type Ami, type AmiFamilyAlias, type AmiSelectorTerm, type ResolvedAmi } from "./amis.js";
 import { planFleet } from "./fleet.js";
+import { nodePrivateIp, privateDnsName } from "./naming.js";
 import { buildTemplates, nodeClassView, LABEL_CAPACITY_TYPE, LABEL_ZONE, LABEL_ZONE_ID, type TypeTemplate } from "./instancetypes.js";
 import { regionZones, securityGroupsOf, selectByTerms, stableHex, subnetsOf, zoneId, type SecurityGroup, type Subnet } from "./network.js";
 import { HOUR_MS, PriceModel, type SpotModelOptions } from "./pricing.js";
