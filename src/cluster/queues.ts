@@ -217,8 +217,8 @@ export class QueueController implements Controller, QueuesApi {
       if (st.applied.get(name) === extra) continue;
       if (this.setPodCpu(rt, c.namespace, name, c.container, extra, now)) st.applied.set(name, extra);
     }
-    if (st.applied.size <= st.ready.length) return;
-    for (const name of [...st.applied.keys()]) {
+    // Deleting the current entry while iterating a Map is safe.
+    for (const name of st.applied.keys()) {
       if (binarySearch(st.ready, name) >= 0) continue;
       this.setPodCpu(rt, c.namespace, name, c.container, 0, now);
       st.applied.delete(name);
