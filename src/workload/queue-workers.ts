@@ -22,7 +22,7 @@
  *
  * Simplifications: receives and deletes take no time; a returned message is visible at once (SQS
  * really waits for its visibility timeout, RabbitMQ requeues on channel close as here, a plain Redis
- * BRPOP would lose it).
+ * BRPOP would lose it); a pod that stops being Ready and comes back starts a fresh worker (count 0).
  */
 import { integral, nextChange, rate as profileRate } from "./profiles.js";
 import type { QueueSnapshot, WorkerSnapshot } from "./queues.js";
