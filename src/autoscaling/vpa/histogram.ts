@@ -70,9 +70,12 @@ export class Histogram {
   subtractSample(value: number, weight: number): void {
     if (weight < 0) throw new Error("sample weight must be non-negative");
     const b = this.options.findBucket(value);
-    const w = Math.min(weight, this.weights[b]!);
-    this.weights[b]! -= w;
-    this.total -= w;
+    // safeSubtract: what would fall below epsilon becomes exactly 0.
+    const eps = this.options.epsilon;
+    const t = this.total - weight;
+    this.total = t < eps ? 0 : t;
+    const w = this.weights[b]! - weight;
+    this.weights[b] = w < eps ? 0 : w;
     this.updateMinAndMax();
   }
 
@@ -108,6 +111,45 @@ export class Histogram {
     return this.options.bucketStart(b);
   }
 
+  /**
+   * SaveToChekpoint: bucket weights rescaled so the largest is MAX_CHECKPOINT_WEIGHT, each rounded
+   * half up to an integer (round(x) = floor(x + 0.5)); buckets that round to 0 are left out. The
+   * real total weight is kept so that loading can restore the scale.
+   */
+  saveToCheckpoint(): HistogramCheckpointData {
+    let max = 0;
+    for (let b = this.minBucket; b <= this.maxBucket; b++) if (this.weights[b]! > max) max = this.weights[b]!;
+    const ratio = MAX_CHECKPOINT_WEIGHT / max;
+    const bucketWeights: Record<string, number> = {};
+    for (let b = this.minBucket; b <= this.maxBucket; b++) {
+      const w = Math.floor(this.weights[b]! * ratio + 0.5);
+      if (w > 0) bucketWeights[String(b)] = w;
+    }
+    return { bucketWeights, totalWeight: this.total };
+  }
+
+  /** LoadFromCheckpoint: adds the stored weights, scaled so they sum to the stored total weight. */
+  loadFromCheckpoint(cp: HistogramCheckpointData): void {
+    if (!(cp.totalWeight >= 0)) throw new Error(`Cannot load checkpoint with negative weight ${cp.totalWeight}`);
+    let sum = 0;
+    const entries: Array<[number, number]> = [];
+    for (const [k, w] of Object.entries(cp.bucketWeights ?? {})) {
+      const b = Number(k);
+      if (!Number.isInteger(b) || b < 0) throw new Error(`Checkpoint has a negative bucket ${k}`);
+      if (b >= this.options.numBuckets) throw new Error(`Checkpoint has bucket ${b} that is exceeding histogram buckets ${this.options.numBuckets}`);
+      sum += w;
+      entries.push([b, w]);
+    }
+    if (sum === 0) return;
+    const ratio = cp.totalWeight / sum;
+    for (const [b, w] of entries) {
+      if (b < this.minBucket) this.minBucket = b;
+      if (b > this.maxBucket) this.maxBucket = b;
+      this.weights[b]! += w * ratio;
+    }
+    this.total += cp.totalWeight;
+  }
+
   private updateMinAndMax(): void {
     const eps = this.options.epsilon;
     const last = this.options.numBuckets - 1;
@@ -120,18 +162,37 @@ export class Histogram {
   }
 }
 
+/** MaxCheckpointWeight: the largest bucket weight stored in a checkpoint. */
+export const MAX_CHECKPOINT_WEIGHT = 10000;
+
+/** HistogramCheckpoint without its reference timestamp (bucket index → integer weight). */
+export interface HistogramCheckpointData {
+  bucketWeights: Record<string, number>;
+  totalWeight: number;
+}
+
+/** Unix ms of Go's zero time (0001-01-01T00:00:00Z), which time.Round measures from. */
+const GO_ZERO_TIME_UNIX_MS = -62_135_596_800_000;
+
 /** Exponent beyond which the reference timestamp is moved (maxDecayExponent). */
 const MAX_DECAY_EXPONENT = 100;
 
 /** A histogram whose samples weigh 2^((t - ref)/halfLife): newer samples count exponentially more. */
 export class DecayingHistogram {
   readonly histogram: Histogram;
-  /** Virtual ms; always a whole multiple of the half-life (the zero time is one). */
+  /** Virtual ms; always a whole multiple of the half-life since Go's zero time. */
   referenceMs = 0;
+  /** False until the first sample: upstream's reference is then still the zero time (null in a checkpoint). */
+  referenceSet = false;
 
+  /**
+   * @param epochMs Unix ms of virtual time 0, so that the reference is rounded as time.Round does
+   * (to multiples of the half-life counted from Go's zero time).
+   */
   constructor(
     options: HistogramOptions,
     readonly halfLifeMs: number,
+    readonly epochMs = 0,
   ) {
     this.histogram = new Histogram(options);
   }
@@ -154,22 +215,49 @@ export class DecayingHistogram {
 
   /** Add `other`'s weights, brought to this histogram's reference time. */
   merge(other: DecayingHistogram): void {
-    if (other.histogram.isEmpty() && other.histogram.total === 0) return;
-    if (this.histogram.total === 0) this.referenceMs = other.referenceMs;
+    if (other.referenceSet && (!this.referenceSet || this.histogram.total === 0)) {
+      this.referenceMs = other.referenceMs;
+      this.referenceSet = true;
+    }
+    if (other.histogram.total === 0) return;
     this.histogram.merge(other.histogram, Math.pow(2, (other.referenceMs - this.referenceMs) / this.halfLifeMs));
   }
 
-  private decayFactor(t: number): number {
-    if (t > this.referenceMs + this.halfLifeMs * MAX_DECAY_EXPONENT || t < this.referenceMs - this.halfLifeMs * MAX_DECAY_EXPONENT) {
-      this.shiftReference(t);
+  /** Checkpoint of the weights; the reference timestamp is virtual ms (undefined = Go's zero time). */
+  saveToCheckpoint(): HistogramCheckpointData & { referenceMs?: number } {
+    return { ...this.histogram.saveToCheckpoint(), ...(this.referenceSet ? { referenceMs: this.referenceMs } : {}) };
+  }
+
+  loadFromCheckpoint(cp: HistogramCheckpointData & { referenceMs?: number }): void {
+    this.histogram.loadFromCheckpoint(cp);
+    if (cp.referenceMs !== undefined) {
+      this.referenceMs = cp.referenceMs;
+      this.referenceSet = true;
     }
+  }
+
+  private decayFactor(t: number): number {
+    // From the zero time every real timestamp is more than 100 half-lives away: the first sample
+    // moves the reference to time.Round(t, halfLife).
+    if (!this.referenceSet || t > this.referenceMs + this.halfLifeMs * MAX_DECAY_EXPONENT) this.shiftReference(t);
     return Math.pow(2, (t - this.referenceMs) / this.halfLifeMs);
   }
 
+  /** time.Round(t, halfLife): the nearest multiple counted from Go's zero time, halves rounded up. */
+  private roundToHalfLife(t: number): number {
+    const d = this.halfLifeMs;
+    const abs = this.epochMs - GO_ZERO_TIME_UNIX_MS + t;
+    const r = ((abs % d) + d) % d;
+    return r + r < d ? t - r : t + d - r;
+  }
+
   private shiftReference(t: number): void {
-    const next = Math.round(t / this.halfLifeMs) * this.halfLifeMs;
-    const exponent = Math.round((this.referenceMs - next) / this.halfLifeMs);
-    this.histogram.scale(Math.pow(2, exponent));
+    const next = this.roundToHalfLife(t);
+    if (this.referenceSet) {
+      const exponent = Math.floor((this.referenceMs - next) / this.halfLifeMs + 0.5);
+      this.histogram.scale(Math.pow(2, exponent));
+    }
     this.referenceMs = next;
+    this.referenceSet = true;
   }
 }

@@ -10,6 +10,7 @@ export * from "./api.js";
 export { VpaRecommender } from "./recommender.js";
 export { VpaUpdater, EVICTED_BY_VPA_MESSAGE } from "./updater.js";
 export { admitPod } from "./admission.js";
+export { CHECKPOINT_KIND, type CheckpointObject, type CheckpointStatus } from "./checkpoint.js";
 
 /** Register the VerticalPodAutoscaler kind and the Pod admission hook (call once per store). */
 export function registerVpa(store: Store): void {

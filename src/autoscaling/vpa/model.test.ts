@@ -64,13 +64,14 @@ describe("memory peaks per 24 h window", () => {
     expect(c.windowEnd).toBe(24 * H);
     c.addMemorySample(3e7, H); // replaces the 5e6 peak
     c.addMemorySample(2e7, 2 * H); // smaller: ignored
-    expect(agg.memory.histogram.total).toBeCloseTo(2, 9); // one peak at t = 24 h weighs 2^1
+    // One peak, at t = 24 h; the first sample sets the reference to time.Round(24 h, 24 h) = 24 h: weight 1.
+    expect(agg.memory.histogram.total).toBeCloseTo(1, 9);
     // 3e7 is in bucket 2 [2.05e7, 3.1525e7): P90 = 31525000, truncated to 31524999 (float), +15 %.
     const r = estimateContainer(agg, 1, { ...DEFAULT_RECOMMENDER_CONFIG, podMinMemoryMb: 0 });
     expect(r.target.memory).toBe(31_524_999 + Math.trunc(31_524_999 * 0.15));
     c.addMemorySample(1e7, 25 * H); // next window
     expect(c.windowEnd).toBe(48 * H);
-    expect(agg.memory.histogram.total).toBeCloseTo(2 + 4, 9);
+    expect(agg.memory.histogram.total).toBeCloseTo(1 + 2, 9); // the new peak, at 48 h, weighs 2^1
   });
   it("drops out-of-order memory samples", () => {
     const c = new ContainerState(new AggregateState());

@@ -72,9 +72,20 @@ export class AggregateState {
   lastSampleStart = -Infinity;
   totalSamplesCount = 0;
 
-  constructor(readonly config: Readonly<RecommenderConfig> = DEFAULT_RECOMMENDER_CONFIG) {
-    this.cpu = new DecayingHistogram(CPU_HISTOGRAM_OPTIONS, config.cpuHalfLifeMs);
-    this.memory = new DecayingHistogram(MEMORY_HISTOGRAM_OPTIONS, config.memoryHalfLifeMs);
+  /** @param epochMs Unix ms of virtual time 0 (the histograms round their reference as Go's time.Round). */
+  constructor(
+    readonly config: Readonly<RecommenderConfig> = DEFAULT_RECOMMENDER_CONFIG,
+    readonly epochMs = 0,
+  ) {
+    this.cpu = new DecayingHistogram(CPU_HISTOGRAM_OPTIONS, config.cpuHalfLifeMs, epochMs);
+    this.memory = new DecayingHistogram(MEMORY_HISTOGRAM_OPTIONS, config.memoryHalfLifeMs, epochMs);
+  }
+
+  /** A detached copy (as AggregateStateByContainerName builds one by merging into a new state). */
+  clone(): AggregateState {
+    const a = new AggregateState(this.config, this.epochMs);
+    a.merge(this);
+    return a;
   }
 
   /** CPU sample in millicores, weighted by max(request cores, 0.1) (VPA < 1.4). */

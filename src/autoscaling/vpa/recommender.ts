@@ -1,7 +1,9 @@
 /**
  * The VPA recommender (1.3): every --recommender-interval (1m) it loads VPAs and their pods, reads
  * one metrics.k8s.io sample per container, feeds OOMs seen in pod statuses, and writes
- * status.recommendation (target, lowerBound, upperBound, uncappedTarget) and the conditions.
+ * status.recommendation (target, lowerBound, upperBound, uncappedTarget) and the conditions, then
+ * the VerticalPodAutoscalerCheckpoints (checkpoint.ts; loaded back on start, orphans collected
+ * every --checkpoints-gc-interval).
  * Aggregate states are kept per VPA and container name (upstream keys them by pod label set and
  * merges per container name when recommending; the sums are the same).
  */
@@ -11,6 +13,7 @@ import { Quantity } from "../../core/quantity.js";
 import { RESOURCE_METRICS_SERVICE, type ResourceMetricsApi } from "../../metrics/api.js";
 import { VPA_KIND, capToPolicy, containerPolicy, controlledResources, amountOf, updateModeOf, type RecommendedContainer, type ResourceList, type VpaObject } from "./api.js";
 import { targetSelector, topOwner } from "./common.js";
+import { CHECKPOINT_KIND, aggregateForCheckpoint, garbageCollectCheckpoints, loadAggregate, saveAggregate, writeCheckpoint, type CheckpointObject } from "./checkpoint.js";
 import { AggregateState, ContainerState, DEFAULT_RECOMMENDER_CONFIG, estimateContainer, type Amounts, type RecommenderConfig } from "./model.js";
 
 export const RECOMMENDER_COMPONENT = "vpa-recommender";
@@ -18,6 +21,10 @@ export const RECOMMENDER_COMPONENT = "vpa-recommender";
 export interface RecommenderOptions {
   intervalMs?: number;
   config?: Partial<RecommenderConfig>;
+  /** --checkpoints-gc-interval (10m). */
+  checkpointsGcIntervalMs?: number;
+  /** False with --storage=prometheus: no checkpoints are read or written. */
+  useCheckpoints?: boolean;
 }
 
 interface PodTrack {
@@ -52,17 +59,24 @@ export class VpaRecommender implements Controller {
   readonly intervalMs: number;
   readonly config: RecommenderConfig;
   private readonly state = new Map<string, VpaState>();
+  readonly checkpointsGcIntervalMs: number;
+  readonly useCheckpoints: boolean;
   private ctx!: ControllerContext;
   private stopped = false;
   private loop = 0;
+  private lastCheckpointGc = 0;
 
   constructor(opts: RecommenderOptions = {}) {
     this.intervalMs = opts.intervalMs ?? 60_000;
     this.config = { ...DEFAULT_RECOMMENDER_CONFIG, ...opts.config };
+    this.checkpointsGcIntervalMs = opts.checkpointsGcIntervalMs ?? 10 * 60_000;
+    this.useCheckpoints = opts.useCheckpoints ?? true;
   }
 
   start(ctx: ControllerContext): void {
     this.ctx = ctx;
+    this.lastCheckpointGc = ctx.clock.now();
+    if (this.useCheckpoints) this.initFromCheckpoints();
     const tick = (): void => {
       if (this.stopped) return;
       this.runOnce();
@@ -73,6 +87,67 @@ export class VpaRecommender implements Controller {
 
   stop(): void {
     this.stopped = true;
+  }
+
+  /**
+   * InitFromCheckpoints (before the first loop): every checkpoint of an existing VPA becomes that
+   * container's initial aggregate state (ContainersInitialAggregateState; live samples add to it).
+   */
+  initFromCheckpoints(): void {
+    const { store, clock } = this.ctx;
+    const log = this.ctx.logs.logger(RECOMMENDER_COMPONENT);
+    for (const vpa of store.list<VpaObject>(VPA_KIND)) {
+      const ns = vpa.metadata.namespace ?? "default";
+      for (const cp of store.list<CheckpointObject>(CHECKPOINT_KIND, { namespace: ns })) {
+        if (cp.spec?.vpaObjectName !== vpa.metadata.name || !cp.status || !cp.spec.containerName) continue;
+        try {
+          const agg = loadAggregate(cp.status, this.config, clock.epochMs, clock);
+          this.stateOf(vpa).aggregates.set(cp.spec.containerName, agg);
+        } catch (e) {
+          log.error("Error while loading checkpoint", { checkpoint: `${ns}/${cp.metadata.name}`, error: `cannot load checkpoint for VPA ${ns}/${vpa.metadata.name}. Reason: ${(e as Error).message}` });
+        }
+      }
+    }
+  }
+
+  private stateOf(vpa: VpaObject): VpaState {
+    const uid = vpa.metadata.uid!;
+    let st = this.state.get(uid);
+    if (!st) this.state.set(uid, (st = { aggregates: new Map(), pods: new Map(), hpaWarned: false }));
+    return st;
+  }
+
+  /** The recommendation this recommender would write for `vpa` now (tests). */
+  recommendationFor(vpa: VpaObject): RecommendedContainer[] {
+    return this.recommend(vpa, this.stateOf(vpa));
+  }
+
+  /**
+   * MaintainCheckpoints: write every VPA × container checkpoint, then every --checkpoints-gc-interval
+   * delete the orphaned ones.
+   */
+  private maintainCheckpoints(now: number): void {
+    const { store, clock } = this.ctx;
+    for (const vpa of store.list<VpaObject>(VPA_KIND)) {
+      const st = this.state.get(vpa.metadata.uid!);
+      if (!st) continue;
+      for (const [name, agg] of st.aggregates) {
+        const live: ContainerState[] = [];
+        for (const t of st.pods.values()) {
+          const c = t.containers.get(name);
+          if (c) live.push(c);
+        }
+        const status = saveAggregate(aggregateForCheckpoint(agg, live, now), clock);
+        writeCheckpoint(store, vpa.metadata.namespace ?? "default", vpa.metadata.name!, name, status);
+      }
+    }
+    if (now - this.lastCheckpointGc > this.checkpointsGcIntervalMs) {
+      this.lastCheckpointGc = now;
+      const log = this.ctx.logs.logger(RECOMMENDER_COMPONENT);
+      for (const name of garbageCollectCheckpoints(store, (ns, vpa) => store.get(VPA_KIND, ns, vpa) !== undefined)) {
+        log.info("Orphaned VPA checkpoint cleanup - deleting", { checkpoint: name });
+      }
+    }
   }
 
   /** Aggregate state of one VPA's container (for tests and reports). */
@@ -89,8 +164,7 @@ export class VpaRecommender implements Controller {
     for (const vpa of store.list<VpaObject>(VPA_KIND)) {
       const uid = vpa.metadata.uid!;
       live.add(uid);
-      let st = this.state.get(uid);
-      if (!st) this.state.set(uid, (st = { aggregates: new Map(), pods: new Map(), hpaWarned: false }));
+      const st = this.stateOf(vpa);
       const ns = vpa.metadata.namespace ?? "default";
       const sel = targetSelector(store, vpa);
       const ref = vpa.spec.targetRef;
@@ -108,7 +182,7 @@ export class VpaRecommender implements Controller {
         for (const c of (pod.spec?.containers ?? []) as Array<{ name: string; resources?: { requests?: ResourceList } }>) {
           reqs.set(c.name, c.resources?.requests ?? {});
           let agg = st.aggregates.get(c.name);
-          if (!agg) st.aggregates.set(c.name, (agg = new AggregateState(this.config)));
+          if (!agg) st.aggregates.set(c.name, (agg = new AggregateState(this.config, clock.epochMs)));
           if (!track.containers.has(c.name)) track.containers.set(c.name, new ContainerState(agg));
         }
         this.observeOoms(pod, track, reqs);
@@ -134,6 +208,7 @@ export class VpaRecommender implements Controller {
       this.checkHpaConflict(vpa, st);
     }
     for (const k of [...this.state.keys()]) if (!live.has(k)) this.state.delete(k);
+    if (this.useCheckpoints) this.maintainCheckpoints(now);
   }
 
   /** OOMKilled containers (current or last state) not seen before: an OOM at the kill time with the memory request then in force. */
