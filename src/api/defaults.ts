@@ -225,9 +225,11 @@ export function defaultDaemonSet(ds: KubeObject): void {
   defaultPodTemplate(s.template);
 }
 
-export function defaultJob(job: KubeObject): void {
+/** SetDefaults_Job. Returns whether the Job's labels were defaulted from the template's (Go shares that map). */
+export function defaultJob(job: KubeObject): boolean {
   job.spec ??= {};
   const s = job.spec;
+  let aliased = false;
   if (isNil(s.completions) && isNil(s.parallelism)) {
     s.completions = 1;
     s.parallelism = 1;
@@ -235,11 +237,44 @@ export function defaultJob(job: KubeObject): void {
   if (isNil(s.parallelism)) s.parallelism = 1;
   if (isNil(s.backoffLimit)) s.backoffLimit = isNil(s.backoffLimitPerIndex) ? 6 : 2147483647;
   const tplLabels = s.template?.metadata?.labels;
-  if (tplLabels && Object.keys(job.metadata.labels ?? {}).length === 0) job.metadata.labels = { ...tplLabels };
+  if (tplLabels && Object.keys(job.metadata.labels ?? {}).length === 0) {
+    job.metadata.labels = { ...tplLabels };
+    aliased = true;
+  }
   if (!s.completionMode) s.completionMode = "NonIndexed";
   if (isNil(s.suspend)) s.suspend = false;
   if (!s.podReplacementPolicy) s.podReplacementPolicy = s.podFailurePolicy ? "Failed" : "TerminatingOrFailed";
   defaultPodTemplate(s.template);
+  return aliased;
+}
+
+export const JOB_CONTROLLER_UID_LABEL = "batch.kubernetes.io/controller-uid";
+export const JOB_NAME_LABEL = "batch.kubernetes.io/job-name";
+export const LEGACY_JOB_CONTROLLER_UID_LABEL = "controller-uid";
+export const LEGACY_JOB_NAME_LABEL = "job-name";
+
+/**
+ * jobStrategy's generateSelector, on create unless spec.manualSelector: the template gets the
+ * job-name and controller-uid labels (legacy and batch.kubernetes.io/ keys, user values kept) and
+ * the selector matches batch.kubernetes.io/controller-uid. A Job without labels of its own shows the
+ * template's, generated ones included (`kubectl describe job pi` lists controller-uid among the
+ * Job's labels): SetDefaults_Job shares the template's label map, and defaulting runs again on every
+ * read when the template had none at create time.
+ */
+export function generateJobSelector(job: KubeObject, labelsAliased: boolean): void {
+  const s = job.spec;
+  if (!s || s.manualSelector === true) return;
+  const uid = job.metadata.uid ?? "";
+  s.template ??= {};
+  s.template.metadata ??= {};
+  const labels: Record<string, string> = { ...(s.template.metadata.labels ?? {}) };
+  for (const k of [LEGACY_JOB_NAME_LABEL, JOB_NAME_LABEL]) if (!(k in labels)) labels[k] = job.metadata.name ?? "";
+  for (const k of [LEGACY_JOB_CONTROLLER_UID_LABEL, JOB_CONTROLLER_UID_LABEL]) if (!(k in labels)) labels[k] = uid;
+  s.template.metadata.labels = labels;
+  s.selector = { ...(s.selector ?? {}) };
+  s.selector.matchLabels = { ...(s.selector.matchLabels ?? {}) };
+  if (!(JOB_CONTROLLER_UID_LABEL in s.selector.matchLabels)) s.selector.matchLabels[JOB_CONTROLLER_UID_LABEL] = uid;
+  if (labelsAliased || Object.keys(job.metadata.labels ?? {}).length === 0) job.metadata.labels = { ...labels };
 }
 
 // ------------------------------------------------------------------------------ autoscaling/v2

@@ -198,10 +198,12 @@ export class Store {
     }
     const strat = this.strategies.get(kind);
     const ctx: AdmissionContext = { store: this, now: this.clock.now() };
+    // The uid is set before the strategy runs, as rest.FillObjectMetaSystemFields does: the Job
+    // strategy builds its generated selector from it.
+    meta.uid = this.newUid();
     strat?.defaults?.(obj, ctx);
     const errs = strat?.validate?.(obj, undefined, ctx) ?? [];
     if (errs.length > 0) throw invalid(kind, meta.name, errs);
-    meta.uid = this.newUid();
     this.uids.set(meta.uid, key);
     meta.creationTimestamp = this.clock.iso();
     if (info?.generation !== false) meta.generation = 1;

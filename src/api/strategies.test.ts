@@ -250,7 +250,8 @@ describe("workloads", () => {
     (jt.spec as any).restartPolicy = "Never";
     const job = s.create<KubeObject>({ apiVersion: "batch/v1", kind: "Job", metadata: { name: "j" }, spec: { template: jt } });
     expect(job.spec).toMatchObject({ completions: 1, parallelism: 1, backoffLimit: 6, completionMode: "NonIndexed", suspend: false });
-    expect(job.metadata.labels).toEqual({ app: "a" });
+    // the template's labels, with the generated job-name/controller-uid ones (jobStrategy generateSelector)
+    expect(job.metadata.labels).toEqual({ app: "a", "job-name": "j", "batch.kubernetes.io/job-name": "j", "controller-uid": job.metadata.uid, "batch.kubernetes.io/controller-uid": job.metadata.uid });
   });
 
   it("Job template must not restart Always; StatefulSet spec allow-list on update", () => {

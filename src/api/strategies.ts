@@ -12,6 +12,11 @@ import {
   defaultDeployment,
   defaultHPA,
   defaultJob,
+  generateJobSelector,
+  JOB_CONTROLLER_UID_LABEL,
+  JOB_NAME_LABEL,
+  LEGACY_JOB_CONTROLLER_UID_LABEL,
+  LEGACY_JOB_NAME_LABEL,
   defaultLimitRange,
   defaultNamespace,
   defaultNode,
@@ -30,7 +35,15 @@ import type { KubeObject } from "./meta.js";
 import type { AdmissionContext, KindStrategy, Store } from "./store.js";
 import { validateDaemonSet, validateDeployment, validateJob, validateReplicaSet, validateStatefulSet } from "./validation/apps.js";
 import { validateHorizontalPodAutoscaler } from "./validation/autoscaling.js";
-import { validateObjectMeta, nameIsDNSSubdomain } from "./validation/meta.js";
+import {
+  goLabelSelector,
+  goStringMap,
+  invalid as invalidField,
+  nameIsDNSSubdomain,
+  required as requiredField,
+  validateObjectMeta,
+} from "./validation/meta.js";
+import { fromLabelSelector } from "../core/labels.js";
 import {
   validateConfigMap,
   validateEvent,
@@ -304,6 +317,58 @@ function allocateServiceAddresses(svc: KubeObject, creating: boolean, ctx: Admis
   }
 }
 
+// ------------------------------------------------------------------------------ Job
+
+/**
+ * A re-applied Job manifest does not carry the selector and template labels the server generated;
+ * kubectl's three-way merge leaves them in place, so the simplified apply of the timeline keeps them.
+ */
+function keepGeneratedSelector(job: KubeObject, old: KubeObject | undefined): void {
+  const s = job.spec;
+  const os = old?.spec;
+  if (!s || !os || s.selector || os.manualSelector === true || !os.selector) return;
+  s.selector = os.selector;
+  const tl = os.template?.metadata?.labels ?? {};
+  if (s.template) {
+    s.template.metadata = { ...(s.template.metadata ?? {}) };
+    const labels: Record<string, string> = { ...(s.template.metadata.labels ?? {}) };
+    for (const k of [LEGACY_JOB_NAME_LABEL, JOB_NAME_LABEL, LEGACY_JOB_CONTROLLER_UID_LABEL, JOB_CONTROLLER_UID_LABEL]) {
+      if (!(k in labels) && tl[k] !== undefined) labels[k] = tl[k];
+    }
+    s.template.metadata.labels = labels;
+  }
+}
+
+/** ValidateGeneratedSelector (create): the template carries the four generated labels and the selector selects them. */
+function validateGeneratedJobSelector(job: KubeObject): FieldError[] {
+  const s = job.spec ?? {};
+  if (s.manualSelector === true) return [];
+  const labels: Record<string, string> | undefined = s.template?.metadata?.labels;
+  if (!labels) return [];
+  const uid = job.metadata.uid ?? "";
+  const name = job.metadata.name ?? "";
+  const errs: FieldError[] = [];
+  const expected: Record<string, string> = {
+    [LEGACY_JOB_CONTROLLER_UID_LABEL]: uid,
+    [LEGACY_JOB_NAME_LABEL]: name,
+    [JOB_CONTROLLER_UID_LABEL]: uid,
+    [JOB_NAME_LABEL]: name,
+  };
+  for (const [k, v] of Object.entries(expected)) {
+    const field = `spec.template.metadata.labels[${k}]`;
+    if (!(k in labels)) errs.push(requiredField(field, `must be '${v}'`));
+    else if (labels[k] !== v) errs.push(invalidField(field, labels, `must be '${v}'`, goStringMap(labels)));
+  }
+  try {
+    if (s.selector && !fromLabelSelector(s.selector).matches(expected)) {
+      errs.push(invalidField("spec.selector", s.selector, "`selector` not auto-generated", goLabelSelector(s.selector)));
+    }
+  } catch {
+    // an unparsable selector is reported by validateJob
+  }
+  return errs;
+}
+
 // ------------------------------------------------------------------------------ registration
 
 /** Seconds of graceful deletion for a Pod (podStrategy.CheckGracefulDelete). */
@@ -372,7 +437,17 @@ export function registerBuiltinStrategies(store: Store): void {
   reg("ReplicaSet", strategy((o) => defaultReplicaSet(o), (o, old) => validateReplicaSet(o, old)));
   reg("StatefulSet", strategy((o) => defaultStatefulSet(o), (o, old) => validateStatefulSet(o, old)));
   reg("DaemonSet", strategy((o) => defaultDaemonSet(o), (o, old) => validateDaemonSet(o, old)));
-  reg("Job", strategy((o) => defaultJob(o), (o, old) => validateJob(o, old)));
+  reg(
+    "Job",
+    strategy(
+      (o, creating, ctx) => {
+        const aliased = defaultJob(o);
+        if (creating) generateJobSelector(o, aliased);
+        else keepGeneratedSelector(o, existing(o, ctx));
+      },
+      (o, old) => (old ? validateJob(o, old) : [...validateJob(o), ...validateGeneratedJobSelector(o)]),
+    ),
+  );
 
   reg(
     "HorizontalPodAutoscaler",

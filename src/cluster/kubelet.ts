@@ -28,6 +28,8 @@ import type { Clock, TimerHandle } from "../core/clock.js";
 import { formatDuration } from "../core/duration.js";
 import { bytesOf, cpuMilli, formatBytes } from "../core/quantity.js";
 import { hashString, type Rng } from "../core/rng.js";
+import { exitPlan } from "../workload/exit.js";
+import type { UsageOverride } from "../workload/types.js";
 import { computePodQOS, containerOOMScoreAdjust, type QOSClass } from "./qos.js";
 import { ContainerRuntime, RUNTIME_SERVICE, type RuntimeContainer } from "./runtime.js";
 
@@ -46,6 +48,8 @@ export interface KubeletOptions {
   evictionHardMemoryBytes?: number;
   /** Turn node-pressure eviction on/off (default on). */
   nodePressureEviction?: boolean;
+  /** The scenario's usage overrides: their `run`/`exitCode` say when a container exits by itself. */
+  usage?: readonly UsageOverride[];
 }
 
 /** flowcontrol.Backoff parameters of the kubelet's container restart back-off. */
@@ -86,6 +90,8 @@ interface CState {
   probe?: { initialDelayMs: number; periodMs: number; successThreshold: number };
   backoff?: { ms: number; lastUpdate: number };
   timer?: TimerHandle;
+  /** The process's own exit (workload/exit.ts), separate from `timer` (probes, back-off). */
+  exitTimer?: TimerHandle;
   imageID: string;
 }
 
@@ -140,6 +146,7 @@ export class Kubelet implements Controller {
   private readonly plegMs: number;
   private readonly evictionBytes: number;
   private readonly eviction: boolean;
+  private readonly usage: readonly UsageOverride[];
 
   constructor(opts: KubeletOptions = {}) {
     this.startupMs = opts.podStartupDelayMs ?? 3000;
@@ -148,6 +155,7 @@ export class Kubelet implements Controller {
     this.plegMs = opts.plegRelistMs ?? 1000;
     this.evictionBytes = opts.evictionHardMemoryBytes ?? 100 * 1024 * 1024;
     this.eviction = opts.nodePressureEviction ?? true;
+    this.usage = opts.usage ?? [];
   }
 
   start(ctx: ControllerContext): void {
@@ -375,6 +383,23 @@ export class Kubelet implements Controller {
       now,
     );
     if (c.probe) this.scheduleReadiness(ps, c);
+    this.scheduleExit(ps, c);
+  }
+
+  /** A command that ends by itself (a Job's task): the runtime reports the exit when it is done. */
+  private scheduleExit(ps: PState, c: CState): void {
+    const spec = findSpec(ps.pod, c);
+    const plan = exitPlan(
+      { image: c.specImage, command: spec?.command, args: spec?.args, namespace: ps.namespace, podName: ps.name, container: c.name },
+      this.usage,
+    );
+    if (!plan) return;
+    const startedAt = c.startedAt;
+    const h = this.after(plan.afterMs, () => {
+      if (c.exitTimer === h) c.exitTimer = undefined;
+      if (c.phase === "running" && c.startedAt === startedAt) this.runtime.exit(ps.key, c.name, plan.exitCode);
+    });
+    c.exitTimer = h;
   }
 
   /** The readiness worker ticks at admission + k·period; the first tick ≥ start + initialDelay succeeds. */
@@ -433,11 +458,7 @@ export class Kubelet implements Controller {
   private containerDied(ps: PState, c: CState, exitCode: number, reason: string): void {
     const now = this.clock.now();
     this.runtime.stop(ps.key, c.name, now);
-    if (c.timer) {
-      this.clock.cancel(c.timer);
-      this.timers.delete(c.timer);
-      c.timer = undefined;
-    }
+    this.cancelContainerTimer(c);
     c.phase = "terminated";
     c.ready = false;
     c.terminated = { exitCode, reason, startedAt: c.startedAt, finishedAt: now, containerID: c.containerID };
@@ -495,6 +516,7 @@ export class Kubelet implements Controller {
     for (const c of all) {
       if (c.phase === "running") {
         this.runtime.stop(ps.key, c.name, this.clock.now());
+        this.cancelContainerTimer(c);
         c.phase = "terminated";
         c.ready = false;
         c.terminated = { exitCode: 0, reason: "Completed", startedAt: c.startedAt, finishedAt: this.clock.now(), containerID: c.containerID };
@@ -794,6 +816,11 @@ export class Kubelet implements Controller {
       this.timers.delete(c.timer);
       c.timer = undefined;
     }
+    if (c.exitTimer) {
+      this.clock.cancel(c.exitTimer);
+      this.timers.delete(c.exitTimer);
+      c.exitTimer = undefined;
+    }
   }
 
   private containerId(): string {
@@ -844,6 +871,12 @@ export class Kubelet implements Controller {
 function syntheticNodeIP(name: string): string {
   const h = hashString(name);
   return `10.${(h >>> 16) & 255}.${(h >>> 8) & 255}.${Math.max(4, h & 255)}`;
+}
+
+function findSpec(pod: KubeObject, c: CState): { command?: string[]; args?: string[] } | undefined {
+  const list = c.kind === "app" ? pod.spec?.containers : pod.spec?.initContainers;
+  for (const s of list ?? []) if (s.name === c.name) return s;
+  return undefined;
 }
 
 function findContainer(ps: PState, name: string): CState | undefined {

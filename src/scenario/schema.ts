@@ -341,7 +341,7 @@ export function parseProfile(ctx: DocContext, raw: unknown, path: Path, valueKey
   }
 }
 
-const USAGE_FIELDS = ["image", "namespace", "workload", "container", "cpu", "cpuPerRequest", "memory", "memoryPerRequest"];
+const USAGE_FIELDS = ["image", "namespace", "workload", "container", "cpu", "cpuPerRequest", "memory", "memoryPerRequest", "run", "exitCode"];
 
 function parseUsage(ctx: DocContext, raw: unknown, path: Path): UsageOverride {
   const u = obj(ctx, raw, path, USAGE_FIELDS);
@@ -357,6 +357,9 @@ function parseUsage(ctx: DocContext, raw: unknown, path: Path): UsageOverride {
   if (u.cpuPerRequest !== undefined) out.cpuSecondsPerRequest = cpuMilli(ctx, u.cpuPerRequest, P("cpuPerRequest")) / 1000;
   if (u.memory !== undefined) out.memoryBytes = bytes(ctx, u.memory, P("memory"));
   if (u.memoryPerRequest !== undefined) out.memoryPerRequestBytes = bytes(ctx, u.memoryPerRequest, P("memoryPerRequest"));
+  // A batch container's running time and exit status (workload/exit.ts); exit codes are one byte.
+  if (u.run !== undefined) out.runMs = duration(ctx, u.run, P("run"));
+  if (u.exitCode !== undefined) out.exitCode = int(ctx, u.exitCode, P("exitCode"), 0, 255);
   return out;
 }
 

@@ -24,6 +24,8 @@ import { DeploymentController } from "../cluster/controllers/deployment.js";
 import { ReplicaSetController } from "../cluster/controllers/replicaset.js";
 import { StatefulSetController } from "../cluster/controllers/statefulset.js";
 import { DaemonSetController } from "../cluster/controllers/daemonset.js";
+import { JobController } from "../cluster/controllers/job.js";
+import { TTLAfterFinishedController } from "../cluster/controllers/ttl-after-finished.js";
 import { EndpointsController } from "../cluster/controllers/endpoints.js";
 import { PodGCController } from "../cluster/controllers/podgc.js";
 import { updateScale } from "../cluster/scale.js";
@@ -124,11 +126,13 @@ export class Simulation {
     this.controllers.push(
       nodeGroups,
       new Scheduler(),
-      new Kubelet({ podStartupDelayMs: s.podStartupDelayMs }),
+      new Kubelet({ podStartupDelayMs: s.podStartupDelayMs, usage: spec.usage }),
       new DeploymentController(),
       new ReplicaSetController(),
       new StatefulSetController(),
       new DaemonSetController(),
+      new JobController(),
+      new TTLAfterFinishedController(),
       new EndpointsController(),
       new PodGCController(),
       new TrafficController(spec.load, spec.usage),

@@ -47,6 +47,13 @@ export interface UsageOverride {
   memoryBytes?: number;
   /** Extra working-set memory per in-flight request (bytes). */
   memoryPerRequestBytes?: number;
+  /**
+   * The container's process exits by itself this long after it starts (scenario `run: 30s`): a
+   * batch task's running time. Overrides what the command says (see workload/exit.ts).
+   */
+  runMs?: number;
+  /** Exit code of that exit (default 0; also replaces the exit code a recognised command would give). */
+  exitCode?: number;
 }
 
 /**
