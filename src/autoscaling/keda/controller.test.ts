@@ -138,21 +138,28 @@ const soEvents = (sim: Simulation) =>
 
 describe("KedaOperator: finalizer and deletion (scaledobject_finalizer.go)", () => {
   // Feed q = 0 with activationThreshold 0 → inactive. Poll t = 0: lastActiveTime nil and
-  // creation + initialCooldownPeriod(0) = 0 is not before now = 0 → ScalerCooldown. Poll t = 30 s:
-  // 0 < 30 s → Deactivated 3 → 0. originalReplicaCount = 3 (the replicas at the first reconcile).
-  it("adds finalizer.keda.sh and the scaledobject.keda.sh/name label; records originalReplicaCount 3; scales 3 → 0 at t = 30 s", () => {
-    const sim = run(lifecycle({ replicas: 3, q: 0 }), 29_000);
+  // creation + initialCooldownPeriod(0) = 0 is not after now = 0 (upstream's creationTimestamp is
+  // whole seconds and its first poll runs ms later, so `Before(now)` holds) → Deactivated 3 → 0 on
+  // the first poll. originalReplicaCount = 3 (the replicas at the first reconcile).
+  it("adds finalizer.keda.sh and the scaledobject.keda.sh/name label; records originalReplicaCount 3; scales 3 → 0 on the first poll", () => {
+    const sim = run(lifecycle({ replicas: 3, q: 0 }), 1_000);
     expect(soOf(sim)!.metadata.finalizers).toEqual(["finalizer.keda.sh"]);
     expect(soOf(sim)!.metadata.labels).toEqual({ "scaledobject.keda.sh/name": "w" });
     // The HPA copies the SO's labels (hpa.go), so it carries the label too.
     expect(hpaOf(sim)!.metadata.labels!["scaledobject.keda.sh/name"]).toBe("w");
+    expect(condsOf(sim).Active).toMatchObject({ status: "False", reason: "ScalerNotActive" });
+    expect(replicasOf(sim)).toBe(0);
+    expect(soEvents(sim)).toContainEqual([0, "KEDAScaleTargetDeactivated", "Deactivated apps/v1.Deployment default/worker from 3 to 0"]);
     expect(soOf(sim)!.status.originalReplicaCount).toBe(3);
+  });
+
+  it("initialCooldownPeriod 45 s holds the first scale to 0 until the poll at 60 s (creation + 45 s before now)", () => {
+    const sim = run(lifecycle({ replicas: 3, q: 0, extra: "  initialCooldownPeriod: 45\n" }), 59_000);
     expect(condsOf(sim).Active).toMatchObject({ status: "False", reason: "ScalerCooldown" });
     expect(replicasOf(sim)).toBe(3);
-    sim.runUntil(31_000);
+    sim.runUntil(61_000);
     expect(replicasOf(sim)).toBe(0);
-    expect(soEvents(sim)).toContainEqual([30, "KEDAScaleTargetDeactivated", "Deactivated apps/v1.Deployment default/worker from 3 to 0"]);
-    expect(soOf(sim)!.status.originalReplicaCount).toBe(3);
+    expect(soEvents(sim)).toContainEqual([60, "KEDAScaleTargetDeactivated", "Deactivated apps/v1.Deployment default/worker from 3 to 0"]);
   });
 
   it("restoreToOriginalReplicaCount: true — deleting at t = 60 s puts the Deployment back to 3; HPA and finalizer gone", () => {
@@ -263,7 +270,7 @@ describe("KedaOperator: pause, conditions and columns as in 2.16", () => {
     const sim = run(lifecycle({ replicas: 3, q: 0, annotations: 'autoscaling.keda.sh/paused-scale-in: "true"' }), 31_000);
     expect(hpaOf(sim)!.spec.behavior).toBeUndefined();
     expect(replicasOf(sim)).toBe(0);
-    expect(soEvents(sim)).toContainEqual([30, "KEDAScaleTargetDeactivated", "Deactivated apps/v1.Deployment default/worker from 3 to 0"]);
+    expect(soEvents(sim)).toContainEqual([0, "KEDAScaleTargetDeactivated", "Deactivated apps/v1.Deployment default/worker from 3 to 0"]);
   });
 
   it("status.triggersTypes / authenticationsTypes feed the 2.16 kubectl columns", async () => {

@@ -80,9 +80,13 @@ export function requestScale(i: ScaleInputs): ScaleDecision {
   if ((idleSet && cur > i.idleReplicaCount!) || (cur > 0 && min === 0)) {
     const cooldown = (i.cooldownPeriodSec ?? 300) * 1000;
     const initial = (i.initialCooldownPeriodSec ?? 0) * 1000;
+    // Upstream tests `stamp.Add(period).Before(now)`, but its stamps (creationTimestamp,
+    // lastActiveTime) are stored to the whole second and a poll runs some milliseconds after its
+    // tick, so on a poll exactly one period after the stamp the test already holds. Our polls are
+    // instantaneous on exact ticks; `<=` gives the decision upstream makes at that poll.
     const due =
-      (i.lastActiveTime === undefined && i.creationTime + initial < i.now) ||
-      (i.lastActiveTime !== undefined && i.lastActiveTime + cooldown < i.now);
+      (i.lastActiveTime === undefined && i.creationTime + initial <= i.now) ||
+      (i.lastActiveTime !== undefined && i.lastActiveTime + cooldown <= i.now);
     if (due) {
       const replicas = idleSet ? i.idleReplicaCount! : min;
       return { action: { kind: "deactivate", replicas, idle: idleSet }, touchLastActive: false, ready, active: COND.notActive, reason: "cooldown-passed" };

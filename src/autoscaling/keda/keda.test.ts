@@ -63,9 +63,13 @@ describe("executor (RequestScale)", () => {
     // 60 s initial cooldown not yet passed at t = 50 s.
     expect(requestScale({ ...base, now: 50_000, isActive: false, currentReplicas: 3, minReplicaCount: 2, idleReplicaCount: 0, initialCooldownPeriodSec: 60 }).active).toEqual(COND.cooldown);
   });
-  it("cooldown is strict: lastActive + cooldown must be before now", () => {
-    expect(requestScale({ ...base, isActive: false, currentReplicas: 1, lastActiveTime: base.now - 300_000, cooldownPeriodSec: 300 }).action.kind).toBe("none");
-    expect(requestScale({ ...base, isActive: false, currentReplicas: 1, lastActiveTime: base.now - 300_001, cooldownPeriodSec: 300 }).action.kind).toBe("deactivate");
+  it("cooldown: the poll one cooldown after the last active one scales down (upstream's stamp is whole seconds, its poll ms late)", () => {
+    expect(requestScale({ ...base, isActive: false, currentReplicas: 1, lastActiveTime: base.now - 299_999, cooldownPeriodSec: 300 }).action.kind).toBe("none");
+    expect(requestScale({ ...base, isActive: false, currentReplicas: 1, lastActiveTime: base.now - 300_000, cooldownPeriodSec: 300 }).action.kind).toBe("deactivate");
+  });
+  it("a new ScaledObject with inactive triggers and initialCooldownPeriod 0 scales to 0 on its first poll", () => {
+    expect(requestScale({ ...base, isActive: false, currentReplicas: 3, creationTime: base.now, initialCooldownPeriodSec: 0 }).action).toMatchObject({ kind: "deactivate", replicas: 0 });
+    expect(requestScale({ ...base, isActive: false, currentReplicas: 3, creationTime: base.now, initialCooldownPeriodSec: 60 }).action.kind).toBe("none");
   });
   it("errors: TriggerError without fallback, nothing with fallback, PartialTriggerError when active", () => {
     expect(requestScale({ ...base, isActive: false, isError: true, currentReplicas: 1 }).ready).toEqual(COND.triggerError);
