@@ -252,6 +252,20 @@ describe("ScaledJobController", () => {
     expect(h.jobs()).toHaveLength(2);
   });
 
+  it("puts finalizer.keda.sh on the ScaledJob; deleting it stops the loop, drops the finalizer and its Jobs go by GC", () => {
+    const h = setup();
+    h.depth.visible = 2;
+    h.store.create(scaledJob({ pollingInterval: 10 }));
+    h.run(0);
+    expect(h.sjOf().metadata.finalizers).toEqual(["finalizer.keda.sh"]);
+    expect(h.jobs()).toHaveLength(2);
+    h.store.delete("ScaledJob", "default", "worker");
+    h.run(30_000);
+    expect(h.store.get("ScaledJob", "default", "worker")).toBeUndefined();
+    expect(h.jobs()).toHaveLength(0);
+    expect(h.eventsFor()).toContain("ScaledJobDeleted: ScaledJob was deleted");
+  });
+
   it("kubectl get scaledjob: 2.16's columns read the conditions and status.triggersTypes / authenticationsTypes", async () => {
     const { registerControllerViews } = await import("../../server/components.js");
     const { defaultParts } = await import("../../server/parts.js");

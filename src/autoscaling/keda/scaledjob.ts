@@ -36,6 +36,8 @@ import {
 
 export const SCALEDJOB_NAME_LABEL = "scaledjob.keda.sh/name";
 export const SCALEDJOB_GENERATION_ANNOTATION = "scaledjob.keda.sh/generation";
+/** scaledjob_finalizer.go: the operator's finalizer on every ScaledJob it reconciles. */
+export const SCALEDJOB_FINALIZER = "finalizer.keda.sh";
 /** The operator's log component (shared with the ScaledObject loop, as in the one keda-operator pod). */
 export const SCALEDJOB_LOG_COMPONENT = "keda-operator";
 /** Event sources: the reconciler records as keda-operator, its scale handler as scale-handler. */
@@ -118,12 +120,53 @@ export class ScaledJobController implements Controller {
       this.states.delete(key);
       return;
     }
+    if (sj.metadata.deletionTimestamp) {
+      this.finalize(key, sj);
+      return;
+    }
+    // Our own write comes back through this watch and reconciles from there.
+    if (this.ensureFinalizer(key, sj)) return;
     const trigger = `${sj.metadata.generation ?? 0}|${sj.metadata.annotations?.[ANNOTATION_PAUSED] ?? "\u0000"}`;
     let st = this.states.get(key);
     if (st && st.trigger === trigger) return; // status or metadata-only write: no reconcile
     if (!st) this.states.set(key, (st = { key, ns, name: sj.metadata.name!, trigger, scalers: [], looping: false }));
     st.trigger = trigger;
     this.reconcile(st, sj);
+  }
+
+  /** ensureFinalizer (scaledjob_finalizer.go). Returns true when it wrote. */
+  private ensureFinalizer(key: string, sj: KubeObject): boolean {
+    if ((sj.metadata.finalizers ?? []).includes(SCALEDJOB_FINALIZER)) return false;
+    this.reconcilerLog.info("Adding Finalizer for the ScaledJob", { ScaledJob: key });
+    try {
+      this.ctx.store.mutate("ScaledJob", sj.metadata.namespace, sj.metadata.name!, (d) => {
+        d.metadata.finalizers = [...(d.metadata.finalizers ?? []), SCALEDJOB_FINALIZER];
+      });
+      return true;
+    } catch (e) {
+      this.reconcilerLog.error("Failed to update ScaledJob with a finalizer", { ScaledJob: key, finalizer: SCALEDJOB_FINALIZER, error: errorText(e) });
+      return false;
+    }
+  }
+
+  /**
+   * finalizeScaledJob: stop the loop and drop the finalizer; the Jobs are owned by the ScaledJob and
+   * go with it (garbage collection).
+   */
+  private finalize(key: string, sj: KubeObject): void {
+    const st = this.states.get(key);
+    if (st) this.stopScaleLoop(st);
+    if (!(sj.metadata.finalizers ?? []).includes(SCALEDJOB_FINALIZER)) return;
+    try {
+      this.ctx.store.mutate("ScaledJob", sj.metadata.namespace, sj.metadata.name!, (d) => {
+        d.metadata.finalizers = (d.metadata.finalizers ?? []).filter((f) => f !== SCALEDJOB_FINALIZER);
+      });
+    } catch (e) {
+      this.reconcilerLog.error("Failed to update ScaledJob after removing a finalizer", { ScaledJob: key, finalizer: SCALEDJOB_FINALIZER, error: errorText(e) });
+      return;
+    }
+    this.reconcilerLog.info("Successfully finalized ScaledJob", { ScaledJob: key });
+    this.ctx.events.record(sj, "Warning", "ScaledJobDeleted", "ScaledJob was deleted", OPERATOR);
   }
 
   private reconcile(st: SjState, sj: KubeObject): void {
