@@ -5,6 +5,7 @@
 import type { OutputRecord } from "../report/recorder.js";
 import type { Simulation } from "../sim/simulation.js";
 import { formatHpaTargets } from "../autoscaling/hpa/printer.js";
+import { tableFor } from "../server/tables.js";
 
 export function clockLabel(t: number): string {
   const s = Math.floor(t);
@@ -75,8 +76,21 @@ export class TextPrinter {
         break;
       case "summary":
         this.out(formatSummary(r));
+        this.out(this.jobLines());
         break;
     }
+  }
+
+  /** The Jobs still in the cluster at the end, as `kubectl get jobs` shows them. */
+  private jobLines(): string {
+    const jobs = this.sim.store.list("Job").filter((j) => this.allNamespaces || j.metadata.namespace !== "kube-system");
+    if (jobs.length === 0) return "";
+    const clock = this.sim.clock;
+    const rows = tableFor("Job", jobs, { nowMs: clock.epochMs + clock.now(), wide: false }).rows.map((r) => r.cells.slice(0, 4).map(String));
+    const head = ["NAME", "STATUS", "COMPLETIONS", "DURATION"];
+    const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)) + 3);
+    const line = (cells: string[]) => `  ${cells.map((c, i) => (i < cells.length - 1 ? pad(c, w[i]!) : c)).join("")}\n`;
+    return `jobs:\n${line(head)}${rows.map(line).join("")}`;
   }
 
   /** Pods outside kube-system by phase. */
