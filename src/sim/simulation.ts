@@ -36,7 +36,7 @@ import { registerKarpenterKinds } from "../autoscaling/karpenter/api.js";
 import { KedaOperator, registerKedaKinds, ScaledJobController } from "../autoscaling/keda/index.js";
 import { karpenterControllers } from "../autoscaling/karpenter/index.js";
 import { CpaController, hasCpaDeployment } from "../autoscaling/cpa/index.js";
-import { registerVpa, vpaControllers } from "../autoscaling/vpa/index.js";
+import { registerVpa, vpaConfigFromManifests, vpaControllers } from "../autoscaling/vpa/index.js";
 import { CLOUD_PROVIDER_SERVICE } from "../cloud/provider.js";
 import { SimulatedAws } from "../cloud/aws/index.js";
 import { AutoScaling, AUTOSCALING_SERVICE } from "../cloud/aws/asg.js";
@@ -123,6 +123,9 @@ export class Simulation {
     this.autoScaling = new AutoScaling({ clusterName: spec.name, nodeSide: nodeGroups, providerIdOf: (n) => this.store.get("Node", undefined, n)?.spec?.providerID });
     for (const g of spec.nodeGroups) this.autoScaling.addManagedNodeGroup({ ...g, nodeGroup: g.name, zones: g.zones && g.zones.length ? g.zones : spec.zones });
     this.services.set(AUTOSCALING_SERVICE, this.autoScaling);
+    // VPA 1.3 components take their flags from the scenario's vpa-* Deployments; a bad flag is refused at start.
+    const vpaConfig = vpaConfigFromManifests([...scenario.objects, ...spec.timeline.flatMap((e) => (e.action.type === "apply" ? e.action.objects.map((object) => ({ object, source: e.action.source })) : []))]);
+    for (const err of vpaConfig.errors) this.inputErrors.push(new SimulationInputError(err.source, new Error(err.message)));
     this.controllers.push(
       nodeGroups,
       new Scheduler(),
@@ -154,7 +157,7 @@ export class Simulation {
       new KedaOperator(),
       new ScaledJobController(),
       // Vertical Pod Autoscaler 1.3: recommender + updater (the admission hook is registered above).
-      ...vpaControllers(),
+      ...vpaControllers(vpaConfig),
     );
     // The cluster-proportional-autoscaler runs when the scenario deploys it (at t = 0 or on its timeline).
     if (
@@ -213,6 +216,7 @@ export class Simulation {
     for (const obj of eksAddonObjects({ clusterName: this.scenario.spec.name, region: this.scenario.spec.region })) {
       applyObject(this.store, obj);
     }
+    if (this.inputErrors.length > 0) throw this.inputErrors[0]!;
     for (const c of this.controllers) c.start(ctx);
     for (const { object, source } of orderForApply(this.scenario.objects)) {
       try {

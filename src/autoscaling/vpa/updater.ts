@@ -1,13 +1,15 @@
 /**
  * The VPA updater (1.3): every --updater-interval (1m), for each VPA in Auto/Recreate mode with a
  * recommendation, ranks its live pods (priority calculator) and evicts through the Eviction API
- * within the per-replica-group tolerance (--min-replicas 2, --eviction-tolerance 0.5).
+ * within the per-replica-group tolerance (--min-replicas 2, --eviction-tolerance 0.5), each eviction
+ * after the rate limiter's Wait (--eviction-rate-limit, default unlimited; --eviction-rate-burst 1).
  */
 import type { Controller, ControllerContext } from "../../api/controller.js";
 import { controllerOf, type KubeObject } from "../../api/meta.js";
-import { evictPod } from "../../cluster/eviction.js";
+import { EVICTION_BLOCKED_MESSAGE, evictPod } from "../../cluster/eviction.js";
 import { VPA_KIND, VPA_OBSERVED_CONTAINERS_ANNOTATION, amountOf, containerPolicy, updateModeOf, type RecommendedContainer, type ResourceList, type VpaObject } from "./api.js";
 import { controllingVpa, limitRangesFor, processRecommendation, targetSelector } from "./common.js";
+import { TokenBucket } from "./ratelimit.js";
 
 export const UPDATER_COMPONENT = "vpa-updater";
 export const EVICTED_BY_VPA_MESSAGE = "Pod was evicted by VPA Updater to apply resource recommendation.";
@@ -19,6 +21,10 @@ export interface UpdaterOptions {
   podLifetimeUpdateThresholdMs?: number;
   minChangePriority?: number;
   evictAfterOomThresholdMs?: number;
+  /** --eviction-rate-limit: evictions per second; -1 (≤ 0) = unlimited. */
+  evictionRateLimit?: number;
+  /** --eviction-rate-burst. */
+  evictionRateBurst?: number;
 }
 
 export interface PodPriority {
@@ -73,11 +79,31 @@ export function updatePriority(pod: KubeObject, recs: RecommendedContainer[]): P
   return { outsideRecommendedRange: outside, scaleUp, resourceDiff: diff };
 }
 
+interface ReplicaGroup {
+  configured: number;
+  tolerance: number;
+  running: number;
+  evicted: number;
+}
+
+/** One VPA's pods for this loop, ranked, with the eviction restriction's bookkeeping. */
+interface VpaPlan {
+  vpa: VpaObject;
+  candidates: KubeObject[];
+  groups: Map<string, ReplicaGroup>;
+  groupOf: Map<KubeObject, string>;
+}
+
 export class VpaUpdater implements Controller {
   readonly name = UPDATER_COMPONENT;
   private ctx!: ControllerContext;
   private stopped = false;
   readonly opts: Required<UpdaterOptions>;
+  private readonly limiter: TokenBucket;
+  /** A loop is waiting on the rate limiter. */
+  private busy = false;
+  /** time.Tick keeps one tick while the loop runs; it starts the next loop as soon as this one ends. */
+  private pendingTick = false;
 
   constructor(opts: UpdaterOptions = {}) {
     this.opts = {
@@ -87,15 +113,19 @@ export class VpaUpdater implements Controller {
       podLifetimeUpdateThresholdMs: opts.podLifetimeUpdateThresholdMs ?? 12 * 3_600_000,
       minChangePriority: opts.minChangePriority ?? 0.1,
       evictAfterOomThresholdMs: opts.evictAfterOomThresholdMs ?? 10 * 60_000,
+      evictionRateLimit: opts.evictionRateLimit ?? -1,
+      evictionRateBurst: opts.evictionRateBurst ?? 1,
     };
+    this.limiter = new TokenBucket(this.opts.evictionRateLimit, this.opts.evictionRateBurst);
   }
 
   start(ctx: ControllerContext): void {
     this.ctx = ctx;
     const tick = (): void => {
       if (this.stopped) return;
-      this.runOnce();
       ctx.clock.after(this.opts.intervalMs, tick);
+      if (this.busy) this.pendingTick = true;
+      else this.runOnce();
     };
     ctx.clock.after(this.opts.intervalMs, tick);
   }
@@ -104,8 +134,34 @@ export class VpaUpdater implements Controller {
     this.stopped = true;
   }
 
+  /**
+   * One RunOnce, with a context that times out after --updater-interval. Runs synchronously unless
+   * the eviction rate limiter makes it wait; then it resumes on the virtual clock.
+   */
   runOnce(): void {
-    const { store } = this.ctx;
+    this.busy = true;
+    this.drive(this.loop(this.ctx.clock.now() + this.opts.intervalMs));
+  }
+
+  private drive(loop: Generator<number, void, void>): void {
+    const next = loop.next();
+    if (!next.done) {
+      this.ctx.clock.after(next.value, () => this.drive(loop));
+      return;
+    }
+    this.busy = false;
+    if (this.pendingTick && !this.stopped) {
+      this.pendingTick = false;
+      this.runOnce();
+    }
+  }
+
+  /** The loop body; yields the milliseconds to sleep in evictionRateLimiter.Wait. */
+  private *loop(deadline: number): Generator<number, void, void> {
+    const { store, clock } = this.ctx;
+    const log = this.ctx.logs.logger(UPDATER_COMPONENT);
+    // VPAs and their live pods are listed once, at the start of the loop.
+    const work: Array<{ vpa: VpaObject; pods: KubeObject[] }> = [];
     for (const vpa of store.list<VpaObject>(VPA_KIND)) {
       const mode = updateModeOf(vpa);
       if (mode !== "Auto" && mode !== "Recreate") continue;
@@ -116,17 +172,29 @@ export class VpaUpdater implements Controller {
         .list("Pod", { namespace: vpa.metadata.namespace ?? "default", labelSelector: sel })
         .filter((p) => p.spec?.nodeName && p.status?.phase !== "Succeeded" && p.status?.phase !== "Failed" && !p.metadata.deletionTimestamp)
         .filter((p) => controllingVpa(store, p)?.metadata.uid === vpa.metadata.uid);
-      if (pods.length === 0) continue;
-      this.updateVpa(vpa, pods);
+      if (pods.length > 0) work.push({ vpa, pods });
+    }
+    for (const { vpa, pods } of work) {
+      const plan = this.plan(vpa, pods);
+      for (const pod of plan.candidates) {
+        if (!this.canEvict(plan, pod)) continue;
+        const r = this.limiter.reserve(clock.now(), deadline - clock.now());
+        if (!r.ok) {
+          log.info("Eviction rate limiter wait failed", { error: r.error });
+          return;
+        }
+        if (r.waitMs > 0) yield r.waitMs;
+        this.evict(plan, pod);
+      }
     }
   }
 
-  private updateVpa(vpa: VpaObject, pods: KubeObject[]): void {
-    const { store, clock, events } = this.ctx;
+  /** The eviction restriction per replica group, and the pods the priority calculator admits, in order. */
+  private plan(vpa: VpaObject, pods: KubeObject[]): VpaPlan {
+    const { store, clock } = this.ctx;
     const now = clock.now();
     const minReplicas = vpa.spec.updatePolicy?.minReplicas ?? this.opts.minReplicas;
-    // Eviction restriction: per replica group (controller owner).
-    const groups = new Map<string, { configured: number; tolerance: number; running: number; evicted: number }>();
+    const groups = new Map<string, ReplicaGroup>();
     const groupOf = new Map<KubeObject, string>();
     const byOwner = new Map<string, KubeObject[]>();
     for (const p of pods) {
@@ -146,14 +214,6 @@ export class VpaUpdater implements Controller {
       groups.set(k, { configured, tolerance: Math.floor(configured * this.opts.evictionTolerance), running: list.length - pending, evicted: 0 });
       for (const p of list) groupOf.set(p, k);
     }
-    const canEvict = (p: KubeObject): boolean => {
-      const k = groupOf.get(p);
-      if (!k) return false;
-      if (p.status?.phase === "Pending") return true;
-      const g = groups.get(k)!;
-      if (g.running - g.evicted > g.configured - g.tolerance) return true;
-      return g.running === g.configured && g.tolerance === 0 && g.evicted === 0;
-    };
     // Priority calculator.
     const candidates: Array<{ pod: KubeObject; prio: PodPriority }> = [];
     const ranges = limitRangesFor(store, vpa.metadata.namespace);
@@ -179,18 +239,36 @@ export class VpaUpdater implements Controller {
       candidates.push({ pod, prio });
     }
     candidates.sort((a, b) => (a.prio.scaleUp !== b.prio.scaleUp ? (a.prio.scaleUp ? -1 : 1) : b.prio.resourceDiff - a.prio.resourceDiff));
+    return { vpa, candidates: candidates.map((c) => c.pod), groups, groupOf };
+  }
+
+  /** PodsEvictionRestriction.CanEvict. */
+  private canEvict(plan: VpaPlan, p: KubeObject): boolean {
+    const k = plan.groupOf.get(p);
+    if (!k) return false;
+    if (p.status?.phase === "Pending") return true;
+    const g = plan.groups.get(k)!;
+    if (g.running - g.evicted > g.configured - g.tolerance) return true;
+    return g.running === g.configured && g.tolerance === 0 && g.evicted === 0;
+  }
+
+  /** PodsEvictionRestriction.Evict through the Eviction API (PodDisruptionBudgets apply). */
+  private evict(plan: VpaPlan, pod: KubeObject): void {
+    const { store, events } = this.ctx;
     const log = this.ctx.logs.logger(UPDATER_COMPONENT);
-    for (const { pod } of candidates) {
-      if (!canEvict(pod)) continue;
-      if (evictPod(store, pod) !== true) {
-        log.warn(`failed to evict pod ${pod.metadata.name}, error: Cannot evict pod as it would violate the pod's disruption budget.`, { pod: pod.metadata.name });
-        continue;
-      }
-      const k = groupOf.get(pod)!;
-      if (pod.status?.phase !== "Pending") groups.get(k)!.evicted++;
-      log.info("evicting pod", { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, vpa: vpa.metadata.name });
-      events.record(pod, "Normal", "EvictedByVPA", EVICTED_BY_VPA_MESSAGE, UPDATER_COMPONENT);
-      events.record(vpa, "Normal", "EvictedPod", `VPA Updater evicted Pod ${pod.metadata.name} to apply resource recommendation.`, UPDATER_COMPONENT);
+    const cur = store.get("Pod", pod.metadata.namespace, pod.metadata.name!);
+    if (!cur || cur.metadata.uid !== pod.metadata.uid) {
+      // Gone while the loop waited on the rate limiter: the eviction answers 404.
+      log.warn(`failed to evict pod ${pod.metadata.name}, error: pods "${pod.metadata.name}" not found`, { pod: pod.metadata.name });
+      return;
     }
+    if (evictPod(store, cur) !== true) {
+      log.warn(`failed to evict pod ${pod.metadata.name}, error: ${EVICTION_BLOCKED_MESSAGE}`, { pod: pod.metadata.name });
+      return;
+    }
+    if (pod.status?.phase !== "Pending") plan.groups.get(plan.groupOf.get(pod)!)!.evicted++;
+    log.info("evicting pod", { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, vpa: plan.vpa.metadata.name });
+    events.record(pod, "Normal", "EvictedByVPA", EVICTED_BY_VPA_MESSAGE, UPDATER_COMPONENT);
+    events.record(plan.vpa, "Normal", "EvictedPod", `VPA Updater evicted Pod ${pod.metadata.name} to apply resource recommendation.`, UPDATER_COMPONENT);
   }
 }
