@@ -136,38 +136,3 @@ export function fallbackValue(f: FallbackSpec, targetType: "AverageValue" | "Val
   if (targetType === "Value") n = readyPods > 0 ? n / readyPods : n;
   return target * n;
 }
-
-// ---------------------------------------------------------------------------- ScaledJob
-
-export type ScalingStrategy = "default" | "custom" | "accurate" | "eager";
-
-export interface JobScaleInputs {
-  maxScale: number;
-  runningJobCount: number;
-  pendingJobCount?: number;
-  maxReplicaCount: number;
-  strategy?: ScalingStrategy;
-  customScalingQueueLengthDeduction?: number;
-  customScalingRunningJobPercentage?: number;
-}
-
-/** scale_jobs.go: how many Jobs to create this poll (never negative). */
-export function jobsToCreate(i: JobScaleInputs): number {
-  const running = i.runningJobCount;
-  const pending = i.pendingJobCount ?? 0;
-  let n: number;
-  switch (i.strategy ?? "default") {
-    case "custom":
-      n = Math.min(i.maxScale - (i.customScalingQueueLengthDeduction ?? 0) - Math.trunc(running * (i.customScalingRunningJobPercentage ?? 1)), i.maxReplicaCount);
-      break;
-    case "accurate":
-      n = i.maxScale + running - pending > i.maxReplicaCount ? i.maxReplicaCount - running : i.maxScale - pending;
-      break;
-    case "eager":
-      n = Math.min(i.maxReplicaCount - running - pending, i.maxScale);
-      break;
-    default:
-      n = i.maxScale - running;
-  }
-  return Math.max(0, n);
-}

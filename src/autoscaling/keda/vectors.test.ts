@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { hpaMaxReplicas, hpaMinReplicas } from "./api.js";
 import { parseCron } from "./cron.js";
-import { fallbackActive, fallbackValue, jobsToCreate, requestScale } from "./executor.js";
+import { fallbackActive, fallbackValue, requestScale } from "./executor.js";
+import { effectiveMaxScale, selectScalingStrategy } from "./scaledjob-scale.js";
 import { cronMetricName } from "./names.js";
 import { cronActivity, cronInactiveValue, formatWall, kafkaTotalLag, prometheusValue, rabbitmqMetric, rabbitmqMode, triggerMetricName } from "./scalers.js";
 
@@ -116,7 +117,7 @@ function check(v: Vector): void {
       return;
     }
     case "scaledjob-default":
-      expect(jobsToCreate({ maxScale: i.maxScale, runningJobCount: i.runningJobCount, maxReplicaCount: 100 })).toBe(x.effectiveMaxScale);
+      expect(effectiveMaxScale(selectScalingStrategy(undefined), i.maxScale, i.runningJobCount, 0, 100, i.maxScale).effectiveMaxScale).toBe(x.effectiveMaxScale);
       return;
   }
   throw new Error(`vector ${v.id} not handled`);
