@@ -181,7 +181,7 @@ export function admitScaledObject(so: KubeObject, store: Store): void {
       webhookDenied(`property "useCachedMetrics" is not supported for "${t.type}" scaler`);
     }
     if (t.name) {
-      if (names.has(t.name)) webhookDenied(`triggerName "${t.name}" is defined multiple times in the ScaledObject, but it must be unique`);
+      if (names.has(t.name)) webhookDenied(`triggerName "${t.name}" is defined multiple times in the ScaledObject/ScaledJob, but it must be unique`);
       names.add(t.name);
     }
     try {

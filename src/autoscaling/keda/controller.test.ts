@@ -319,7 +319,7 @@ describe("KedaOperator: admission (vscaledobject.kb.io)", () => {
     const cron = `  - type: cron\n    useCachedMetrics: true\n    metadata: {timezone: Etc/UTC, start: "0 * * * *", end: "30 * * * *", desiredReplicas: "2"}`;
     expect(() => sim.store.create(soObject(so("t", cron)))).toThrow(denied('property "useCachedMetrics" is not supported for "cron" scaler'));
     const named = `${PROM("q")}\n    name: a\n${PROM("q")}\n    name: a`;
-    expect(() => sim.store.create(soObject(so("t", named)))).toThrow(denied('triggerName "a" is defined multiple times in the ScaledObject, but it must be unique'));
+    expect(() => sim.store.create(soObject(so("t", named)))).toThrow(denied('triggerName "a" is defined multiple times in the ScaledObject/ScaledJob, but it must be unique'));
   });
 
   it("the finalizer can still be removed after the target is gone (isRemovingFinalizer skips the webhook)", () => {
