@@ -219,6 +219,42 @@ describe("JobController: failures", () => {
     for (const p of k.pods()) expect(p.status.containerStatuses[0].state.terminated).toMatchObject({ exitCode: 1, reason: "Error" });
   });
 
+  it("restartPolicy OnFailure: container restarts count against backoffLimit", () => {
+    // Runs 3–4 s, restarted at the next relist (5 s, restartCount 1), fails at 6 s, back-off 10 s →
+    // restart at 16 s (restartCount 2); the sync at 17 s sees 2 restarts ≥ backoffLimit 2.
+    const k = cluster();
+    k.job("retry", { backoffLimit: 2 }, ["sh", "-c", "sleep 1; exit 1"], "OnFailure");
+    k.runTo(16_999);
+    expect(k.cond("retry", "FailureTarget")).toBeUndefined();
+    k.runTo(17 * S);
+    expect(k.cond("retry", "FailureTarget")).toMatchObject({ reason: "BackoffLimitExceeded", lastTransitionTime: k.clock.iso(17 * S) });
+    // the running pod is deleted and counted as the one failure
+    expect(k.get("retry")!.status).toMatchObject({ failed: 1, terminating: 1 });
+    k.runTo(60 * S);
+    expect(k.cond("retry", "Failed")?.reason).toBe("BackoffLimitExceeded");
+    expect(k.pods()).toHaveLength(0);
+  });
+
+  it("a deleted pod counts as a failure and feeds the re-creation back-off (either podReplacementPolicy)", () => {
+    // Deleted at 10 s with the default 30 s grace: its finish time is deletionTimestamp − grace = 10 s,
+    // so the replacement waits 10 s: created at 20 s.
+    for (const [policy, replacedAt] of [
+      ["TerminatingOrFailed", 20 * S],
+      ["Failed", 20 * S],
+    ] as const) {
+      const k = cluster();
+      k.job("w", { podReplacementPolicy: policy }, ["sleep", "100"]);
+      k.runTo(10 * S);
+      const first = k.pods()[0]!;
+      k.store.delete("Pod", "default", first.metadata.name!);
+      k.runTo(30 * S);
+      const second = k.pods().find((p) => p.metadata.name !== first.metadata.name)!;
+      expect(k.clock.parseIso(second.metadata.creationTimestamp!)).toBe(replacedAt);
+      // a deleted pod that never reached Succeeded counts as failed
+      expect(k.get("w")!.status.failed).toBe(1);
+    }
+  });
+
   it("the pod failure back-off: 10 s doubling per failure since the last success, capped at 10 min", () => {
     expect(podFailureBackoffRemaining(0, undefined, 0)).toBe(0);
     expect(podFailureBackoffRemaining(1, 3 * S, 4 * S)).toBe(9 * S);
