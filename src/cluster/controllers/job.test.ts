@@ -25,6 +25,7 @@ import {
   nextBackoffRecord,
   parseIndexes,
   podFailureBackoffRemaining,
+  podGenerateNameWithIndex,
 } from "./job.js";
 import { TTLAfterFinishedController } from "./ttl-after-finished.js";
 
@@ -336,6 +337,13 @@ describe("JobController: Indexed", () => {
     expect(k.activePods()[0]!.metadata.name).toMatch(/^idx-2-/);
     k.runTo(60 * S);
     expect(k.get("idx")!.status).toMatchObject({ completedIndexes: "0-2", succeeded: 3, completionTime: k.clock.iso(28 * S) });
+  });
+
+  it("a long Job name is shortened in the pod's generateName so that the index survives", () => {
+    const long = "a".repeat(60);
+    expect(podGenerateNameWithIndex("pi", 3)).toBe("pi-3-");
+    expect(podGenerateNameWithIndex(long, 12)).toBe(`${"a".repeat(54)}-12-`);
+    expect(podGenerateNameWithIndex(long, 12)).toHaveLength(58);
   });
 
   it("interval strings and the removal of repeated indexes", () => {

@@ -601,7 +601,7 @@ export class JobController implements Controller {
   private createPod(job: KubeObject, index: number | undefined): boolean {
     const { store, events } = this.ctx;
     const name = job.metadata.name!;
-    const pod = podFromTemplate(job.spec?.template, job, index === undefined ? `${name}-` : `${name}-${index}-`);
+    const pod = podFromTemplate(job.spec?.template, job, index === undefined ? `${name}-` : podGenerateNameWithIndex(name, index));
     pod.metadata.finalizers = [...(pod.metadata.finalizers ?? []).filter((f) => f !== JOB_TRACKING_FINALIZER), JOB_TRACKING_FINALIZER];
     if (index !== undefined) {
       pod.metadata.annotations = { ...(pod.metadata.annotations ?? {}), [JOB_COMPLETION_INDEX]: String(index) };
@@ -711,6 +711,16 @@ function pastBackoffLimitOnFailure(job: KubeObject, pods: readonly KubeObject[])
   }
   const limit: number = job.spec?.backoffLimit ?? 6;
   return limit === 0 ? restarts > 0 : restarts >= limit;
+}
+
+/** names.MaxGeneratedNameLength: 63 minus the 5-character random suffix. */
+const MAX_GENERATED_NAME_LENGTH = 58;
+
+/** podGenerateNameWithIndex: `<job>-<index>-`, the Job name shortened so that the index survives. */
+export function podGenerateNameWithIndex(jobName: string, index: number): string {
+  const suffix = `-${index}-`;
+  const prefix = jobName + suffix;
+  return prefix.length > MAX_GENERATED_NAME_LENGTH ? prefix.slice(0, MAX_GENERATED_NAME_LENGTH - suffix.length) + suffix : prefix;
 }
 
 /** firstPendingIndexes: the lowest indexes neither succeeded nor held by an active pod. */
