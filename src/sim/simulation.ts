@@ -120,7 +120,14 @@ export class Simulation {
     const s = spec.settings;
     const nodeGroups = new NodeGroupController({ groups: spec.nodeGroups, region: spec.region, zones: spec.zones, nodeStartupDelayMs: s.nodeStartupDelayMs });
     // EKS managed node groups are Auto Scaling groups; NodeGroupController is their node side.
-    this.autoScaling = new AutoScaling({ clusterName: spec.name, nodeSide: nodeGroups, providerIdOf: (n) => this.store.get("Node", undefined, n)?.spec?.providerID });
+    this.autoScaling = new AutoScaling({
+      clusterName: spec.name,
+      nodeSide: nodeGroups,
+      providerIdOf: (n) => this.store.get("Node", undefined, n)?.spec?.providerID,
+      clock: this.clock,
+      // spec.aws.insufficientCapacity holds for the node groups' launches as for Karpenter's.
+      hasCapacity: (type, zone, ct) => !this.aws.hasOutage(type, zone, ct === "SPOT" ? "spot" : "on-demand"),
+    });
     for (const g of spec.nodeGroups) this.autoScaling.addManagedNodeGroup({ ...g, nodeGroup: g.name, zones: g.zones && g.zones.length ? g.zones : spec.zones });
     this.services.set(AUTOSCALING_SERVICE, this.autoScaling);
     // VPA 1.3 components take their flags from the scenario's vpa-* Deployments; a bad flag is refused at start.

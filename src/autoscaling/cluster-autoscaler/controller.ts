@@ -17,12 +17,14 @@ import { fromLabelSelector } from "../../core/labels.js";
 import type { Rng } from "../../core/rng.js";
 import { formatDuration } from "../../core/duration.js";
 import { AUTOSCALING_SERVICE, instanceIdOf, type AutoScaling, type AutoScalingGroup } from "../../cloud/aws/asg.js";
+import { ASG_CACHE_REFRESH_MS, GroupBackoff, PLACEHOLDER_PREFIX, PLACEHOLDER_UNFULFILLABLE, UNFULFILLABLE_MESSAGE, scalingFailedSince, type BackoffInfo } from "./clusterstate.js";
 import { evictPod } from "../../cluster/eviction.js";
 import { PodInfo, type NodeInfo } from "../../scheduling/nodeinfo.js";
 import { buildExpanderChain, PRIORITY_CONFIGMAP, type Filter } from "./expanders.js";
 import { caArgsOf, CA_VERSION, FlagError, parseCaFlags, type CaOptions } from "./flags.js";
 import { controllerRef, equivalenceKey, isDaemonSetPod, isTerminal, isUnschedulable, priorityOf, SCALE_DOWN_DISABLED, TO_BE_DELETED_TAINT, DELETION_CANDIDATE_TAINT, type PdbBudget } from "./pods.js";
-import { infoString, planScaleUp, REASON_BACKOFF, similarTemplates, type NodeGroupView } from "./scaleup.js";
+import { awsIgnoredLabels, sameBalancingLabels, similarTemplates } from "./nodegroupset.js";
+import { infoString, planScaleUp, REASON_BACKOFF, type NodeGroupView } from "./scaleup.js";
 import { nodeUtilization, simulateNodeRemoval, UnneededNodes, type NodeToRemove } from "./scaledown.js";
 import { CaSnapshot, HintingSimulator } from "./snapshot.js";
 import { goStatusTime, renderStatus, transition, type ClusterStatus, type Condition, type GroupStatus, type NodeCounts } from "./status.js";
@@ -42,12 +44,33 @@ export interface ClusterAutoscalerConfig {
 interface GroupState {
   asg: AutoScalingGroup;
   template?: TemplateNode;
-  backoffUntil?: number;
-  backoffDurationMs?: number;
-  lastFailure?: number;
-  backoffError?: { errorCode: string; errorMessage: string };
-  scaleUpRequest?: { increase: number; time: number; expectedTarget: number };
+  backoff: GroupBackoff;
+  /** ScaleUpRequest of clusterstate: Increase, Time, ExpectedAddTime. */
+  scaleUpRequest?: { increase: number; time: number; expectedAddTime: number };
+  /** When CA last set the ASG's desired capacity (asg.lastUpdateTime). */
+  lastUpdateTime: number;
+  /** Placeholder ids the last ASG cache refresh marked placeholder-cannot-be-fulfilled. */
+  unfulfillable: Set<string>;
+  /** Instances with a create error at the previous loop (to count the unseen ones). */
+  previousErrors: Set<string>;
+  /** Unregistered instance (provider id) → first seen. */
+  unregistered: Map<string, number>;
   status?: { health?: Condition; scaleUp?: Condition; scaleDown?: Condition };
+}
+
+/** clusterstate Readiness of one node group (or the cluster), by node / instance name. */
+interface Readiness {
+  ready: string[];
+  unready: string[];
+  notStarted: string[];
+  registered: string[];
+  beingDeleted: number;
+  unregistered: string[];
+  longUnregistered: string[];
+}
+
+function emptyReadiness(): Readiness {
+  return { ready: [], unready: [], notStarted: [], registered: [], beingDeleted: 0, unregistered: [], longUnregistered: [] };
 }
 
 interface Deletion {
@@ -84,6 +107,11 @@ export class ClusterAutoscaler implements Controller {
   private eventSeen = new Map<string, number>();
   private podEventsThisLoop = 0;
   private clusterStatus: { health?: Condition; scaleUp?: Condition; scaleDown?: Condition } = {};
+  /** Last regeneration of the AWS provider's ASG cache (placeholder statuses). */
+  private asgCacheRefreshedAt = -Infinity;
+  /** Registered nodes that are still starting in groups with upcoming nodes: not scale-down candidates. */
+  private registeredUpcoming = new Set<string>();
+  private ignoredLabels = new Set<string>();
   readonly stats = { loops: 0, scaleUps: 0, nodesAdded: 0, nodesRemoved: 0, lastLoopMs: 0 };
   /** Set when the CA refused to start (fatal flag / expander errors). */
   fatal: string | undefined;
@@ -107,6 +135,7 @@ export class ClusterAutoscaler implements Controller {
       return;
     }
     for (const f of this.opts.ignored) this.log.warn(`flag --${f} is not simulated; ignored`);
+    this.ignoredLabels = awsIgnoredLabels(this.opts.balancingIgnoreLabels);
     const asgs = ctx.services.get(AUTOSCALING_SERVICE) as AutoScaling | undefined;
     if (!asgs) {
       this.fatal = "Failed to create AWS Manager: no Auto Scaling service";
@@ -131,7 +160,14 @@ export class ClusterAutoscaler implements Controller {
 
   // ------------------------------------------------------------------------------ informers
 
+  /** Watch events that arrive while a loop runs on a forked snapshot: applied after it is reverted. */
+  private deferred: Array<{ kind: "Node" | "Pod"; ev: WatchEvent }> | undefined;
+
   private onNode(ev: WatchEvent): void {
+    if (this.deferred) {
+      this.deferred.push({ kind: "Node", ev });
+      return;
+    }
     const n = ev.object;
     if (ev.type === "DELETED") {
       this.snap.removeNode(n.metadata.name!);
@@ -141,6 +177,10 @@ export class ClusterAutoscaler implements Controller {
   }
 
   private onPod(ev: WatchEvent): void {
+    if (this.deferred) {
+      this.deferred.push({ kind: "Pod", ev });
+      return;
+    }
     const p = ev.object;
     const key = `${p.metadata.namespace ?? "default"}/${p.metadata.name}`;
     if (ev.type === "DELETED") {
@@ -164,7 +204,7 @@ export class ClusterAutoscaler implements Controller {
       const was = this.pending.has(key);
       this.pending.set(key, p);
       // loop/trigger.go: a new unschedulable pod starts a loop at once.
-      if (!was && this.running && this.clock.now() > this.lastLoop) this.schedule(0);
+      if (!was && this.running && this.opts.frequentLoopsEnabled && this.clock.now() > this.lastLoop) this.schedule(0);
     } else this.pending.delete(key);
   }
 
@@ -176,7 +216,20 @@ export class ClusterAutoscaler implements Controller {
       this.timer = undefined;
       if (!this.running) return;
       const prevLoop = this.lastLoop;
-      const productive = this.runOnce();
+      // What the loop itself changes (node taints, ASG resizes whose nodes appear at once) must not be
+      // recorded in, and then reverted with, the loop's forked snapshot.
+      this.deferred = [];
+      let productive = false;
+      try {
+        productive = this.runOnce();
+      } finally {
+        const events = this.deferred;
+        this.deferred = undefined;
+        for (const d of events) {
+          if (d.kind === "Node") this.onNode(d.ev);
+          else this.onPod(d.ev);
+        }
+      }
       // A productive loop is followed at once by the next one (once per instant).
       this.schedule(productive && this.opts.frequentLoopsEnabled && prevLoop !== this.clock.now() ? 0 : this.opts.scanIntervalMs);
     });
@@ -207,6 +260,16 @@ export class ClusterAutoscaler implements Controller {
 
   private parseTime = (s: string): number => this.clock.parseIso(s);
 
+  /** The NodeInfoComparator main.go picks for AWS: --balancing-label if given, else the AWS one. */
+  private similar(a: TemplateNode, b: TemplateNode): boolean {
+    if (this.opts.balancingLabels.length > 0) return sameBalancingLabels(a, b, this.opts.balancingLabels);
+    return similarTemplates(a, b, this.ignoredLabels, {
+      capacityMemory: this.opts.memoryDifferenceRatio,
+      allocatable: this.opts.maxAllocatableDifferenceRatio,
+      free: this.opts.maxFreeDifferenceRatio,
+    });
+  }
+
   private isReady(node: KubeObject | undefined): boolean {
     const c = (node?.status?.conditions as Array<{ type: string; status: string }> | undefined)?.find((x) => x.type === "Ready");
     return c?.status === "True";
@@ -228,7 +291,14 @@ export class ClusterAutoscaler implements Controller {
       wanted.add(a.AutoScalingGroupName);
       let g = this.groups.get(a.AutoScalingGroupName);
       if (!g) {
-        g = { asg: a };
+        g = {
+          asg: a,
+          backoff: new GroupBackoff(this.opts.initialNodeGroupBackoffMs, this.opts.maxNodeGroupBackoffMs, this.opts.nodeGroupBackoffResetTimeoutMs),
+          lastUpdateTime: -Infinity,
+          unfulfillable: new Set(),
+          previousErrors: new Set(),
+          unregistered: new Map(),
+        };
         this.groups.set(a.AutoScalingGroupName, g);
         this.log.info(`Registering ASG ${a.AutoScalingGroupName}`);
       }
@@ -267,58 +337,41 @@ export class ClusterAutoscaler implements Controller {
     this.stats.loops++;
     this.podEventsThisLoop = 0;
     this.refreshGroups();
+    if (now - this.asgCacheRefreshedAt >= ASG_CACHE_REFRESH_MS) {
+      this.asgCacheRefreshedAt = now;
+      this.markUnfulfillablePlaceholders();
+    }
     const nowIso = this.clock.iso(now);
     let productive = false;
 
-    // Readiness and upcoming nodes per group.
-    const counts = new Map<string, NodeCounts>();
-    const total: NodeCounts = { total: 0, ready: 0, notStarted: 0, beingDeleted: 0, unreadyTotal: 0, resourceUnready: 0, longUnregistered: 0, unregistered: 0 };
+    let state = this.updateClusterState(now);
+    this.handleInstanceCreationErrors(now, state);
+    if (this.removeOldUnregisteredNodes(now, state)) {
+      this.log.info("Some unregistered nodes were removed");
+      this.refreshGroups();
+      state = this.updateClusterState(now);
+    }
+    const healthy = this.isClusterHealthy(state.total);
+    if (healthy && this.deleteCreatedNodesWithErrors(state)) {
+      this.log.info("Some nodes that failed to create were removed, recalculating cluster state.");
+      this.refreshGroups();
+      state = this.updateClusterState(now);
+    }
+    const { total, perGroup } = state;
+    // GetUpcomingNodes: target − (ready + unready + long-unregistered); NotStarted nodes are upcoming too.
     const upcoming = new Map<string, number>();
-    for (const n of this.store.list("Node")) {
-      const ready = this.isReady(n);
-      total.total++;
-      if (ready) total.ready++;
-      else total.notStarted++;
-      if (this.beingDeleted(n)) total.beingDeleted++;
-    }
+    const registeredUpcoming = new Set<string>();
     for (const [id, g] of this.groups) {
-      const c: NodeCounts = { total: 0, ready: 0, notStarted: 0, beingDeleted: 0, unreadyTotal: 0, resourceUnready: 0, longUnregistered: 0, unregistered: 0 };
-      for (const i of g.asg.Instances) {
-        if (!i.nodeName) {
-          c.unregistered++;
-          continue;
-        }
-        const node = this.store.get("Node", undefined, i.nodeName);
-        c.total++;
-        if (this.isReady(node)) c.ready++;
-        else c.notStarted++;
-        if (this.beingDeleted(node)) c.beingDeleted++;
-      }
-      counts.set(id, c);
-      upcoming.set(id, Math.max(0, g.asg.DesiredCapacity - c.ready));
-      // Scale-up request bookkeeping.
-      const req = g.scaleUpRequest;
-      if (req) {
-        if (c.ready >= req.expectedTarget || g.asg.DesiredCapacity < req.expectedTarget) g.scaleUpRequest = undefined;
-        else if (now - req.time > this.opts.maxNodeProvisionTimeMs) {
-          g.scaleUpRequest = undefined;
-          const msg = `Nodes added to group ${id} failed to register within ${formatDuration(now - req.time)}`;
-          this.log.warn(`Scale-up timed out for node group ${id} after ${formatDuration(now - req.time)}`);
-          this.event(this.statusConfigMap(), "Warning", "ScaleUpTimedOut", msg);
-          this.backoff(g, now, "timeout", msg);
-        }
-      }
-      if (g.backoffUntil !== undefined && g.lastFailure !== undefined && now - g.lastFailure > this.opts.nodeGroupBackoffResetTimeoutMs) {
-        g.backoffDurationMs = undefined;
-      }
+      const r = perGroup.get(id)!;
+      const n = g.asg.DesiredCapacity - (r.ready.length + r.unready.length + r.longUnregistered.length);
+      if (n <= 0) continue;
+      upcoming.set(id, n);
+      for (const name of r.notStarted) registeredUpcoming.add(name);
     }
-    total.unregistered = [...counts.values()].reduce((a, c) => a + c.unregistered, 0);
-    const unreadyTolerance = Math.max(this.opts.okTotalUnreadyCount, Math.floor((this.opts.maxTotalUnreadyPercentage / 100) * total.total));
-    const healthy = total.total - total.ready - total.notStarted <= unreadyTolerance;
+    this.registeredUpcoming = registeredUpcoming;
 
     const s = this.snap;
     s.fork();
-    let scaleUpStatus = "NoActivity";
     let scaleDownCandidates = 0;
     try {
       // Nominated pods are placed on their nominated node; the rest of the unschedulable pods drive scale-up.
@@ -372,7 +425,7 @@ export class ClusterAutoscaler implements Controller {
       const newCut = this.clock.iso(now - 2000);
       let scaleDownForbidden = false;
       if (!healthy) {
-        this.log.warn(`Cluster is not ready for autoscaling: ${total.total - total.ready} unready nodes`);
+        this.log.warn("Cluster is not ready for autoscaling");
         this.event(this.statusConfigMap(), "Warning", "ClusterUnhealthy", "Cluster is unhealthy");
         scaleDownForbidden = true;
       } else if (old.length === 0) {
@@ -380,22 +433,19 @@ export class ClusterAutoscaler implements Controller {
       } else if (old.every((p) => (p.metadata.creationTimestamp ?? "") > newCut)) {
         this.log.info("Unschedulable pods are very new, waiting one iteration for more");
         scaleDownForbidden = true;
-      } else if (this.opts.maxNodesTotal > 0 && total.ready >= this.opts.maxNodesTotal) {
+      } else if (this.opts.maxNodesTotal > 0 && total.ready.length >= this.opts.maxNodesTotal) {
         const msg = `Max total nodes in cluster reached: ${this.opts.maxNodesTotal}`;
         this.log.warn(msg);
         this.event(this.statusConfigMap(), "Warning", "MaxNodesTotalReached", msg);
         for (const p of old) this.event(p, "Normal", "NotTriggerScaleUp", "pod didn't trigger scale-up: max total nodes in cluster reached");
       } else {
         for (const p of old) this.log.info(`Pod ${p.metadata.namespace}/${p.metadata.name} is unschedulable`);
-        const r = this.scaleUp(old, total);
+        const r = this.scaleUp(old, total.registered.length);
         if (r) {
           productive = true;
-          scaleUpStatus = "InProgress";
           scaleDownForbidden = true;
         }
       }
-      for (const g of this.groups.values()) if (g.scaleUpRequest) scaleUpStatus = "InProgress";
-      if (!productive && [...this.groups.values()].some((g) => g.backoffUntil !== undefined && now < g.backoffUntil)) scaleUpStatus = "Backoff";
 
       // Scale-down.
       if (this.opts.scaleDownEnabled && healthy) {
@@ -406,23 +456,238 @@ export class ClusterAutoscaler implements Controller {
     } finally {
       s.revert();
     }
-    this.writeStatus(now, nowIso, total, counts, scaleUpStatus, scaleDownCandidates, healthy);
+    this.writeStatus(now, nowIso, state, scaleDownCandidates, healthy);
     return productive;
   }
 
-  private backoff(g: GroupState, now: number, code: string, message: string): void {
-    const d = g.backoffDurationMs === undefined ? this.opts.initialNodeGroupBackoffMs : Math.min(this.opts.maxNodeGroupBackoffMs, g.backoffDurationMs * 2);
-    g.backoffDurationMs = d;
-    g.backoffUntil = now + d;
-    g.lastFailure = now;
-    g.backoffError = { errorCode: code, errorMessage: message };
+  // ------------------------------------------------------------------------------ cluster state
+
+  /** Provider id of an unregistered instance, as the AWS provider's Nodes() names it. */
+  private instanceIds(g: GroupState): { pending: string[]; placeholders: string[] } {
+    const pending: string[] = [];
+    for (const i of g.asg.Instances) if (!i.nodeName) pending.push(`aws:///${i.AvailabilityZone}/${i.InstanceId}`);
+    const placeholders: string[] = [];
+    const az = g.asg.AvailabilityZones[0];
+    for (let i = g.asg.Instances.length; i < g.asg.DesiredCapacity; i++) placeholders.push(`aws:///${az}/${PLACEHOLDER_PREFIX}-${g.asg.AutoScalingGroupName}-${i}`);
+    return { pending, placeholders };
   }
 
-  private scaleUp(pods: KubeObject[], total: NodeCounts): boolean {
+  /** asgCache.regenerate → createPlaceholdersForDesiredNonStartedInstances: which placeholders can never be fulfilled. */
+  private markUnfulfillablePlaceholders(): void {
+    for (const [id, g] of this.groups) {
+      g.unfulfillable = new Set();
+      const { placeholders } = this.instanceIds(g);
+      if (placeholders.length === 0) continue;
+      const failed = scalingFailedSince(this.asgs.describeScalingActivities?.(id) ?? [], g.lastUpdateTime);
+      if (!failed) continue;
+      this.log.warn(`ASG ${id} scaling failed with ${failed.description}`);
+      this.log.warn(`Instance group ${id} cannot provision any more nodes!`);
+      for (const p of placeholders) g.unfulfillable.add(p);
+    }
+  }
+
+  /** Instances in InstanceCreating state with an error (the unfulfillable placeholders still wanted). */
+  private creationErrors(g: GroupState): string[] {
+    if (g.unfulfillable.size === 0) return [];
+    return this.instanceIds(g).placeholders.filter((p) => g.unfulfillable.has(p));
+  }
+
+  /** UpdateNodes: readiness per group and cluster-wide, unregistered instances, scale-up requests. */
+  private updateClusterState(now: number): { total: Readiness; perGroup: Map<string, Readiness> } {
+    const total = emptyReadiness();
+    const perGroup = new Map<string, Readiness>();
+    for (const id of this.groups.keys()) perGroup.set(id, emptyReadiness());
+    const startup = this.opts.maxNodeStartupTimeMs;
+    for (const n of this.store.list("Node")) {
+      const name = n.metadata.name!;
+      const gid = this.nodeGroupOf.get(name);
+      const r = gid ? perGroup.get(gid) : undefined;
+      const created = n.metadata.creationTimestamp ? this.parseTime(n.metadata.creationTimestamp) : -Infinity;
+      const bucket = this.isReady(n) ? "ready" : created + startup > now ? "notStarted" : "unready";
+      for (const x of r ? [r, total] : [total]) {
+        x.registered.push(name);
+        x[bucket].push(name);
+        if (this.beingDeleted(n)) x.beingDeleted++;
+      }
+    }
+    for (const [id, g] of this.groups) {
+      const r = perGroup.get(id)!;
+      const { pending, placeholders } = this.instanceIds(g);
+      const errors = new Set(this.creationErrors(g));
+      const seen = new Map<string, number>();
+      for (const inst of [...pending, ...placeholders]) {
+        if (errors.has(inst)) continue; // expectedToRegister: instances with an error never will
+        seen.set(inst, g.unregistered.get(inst) ?? now);
+      }
+      g.unregistered = seen;
+      for (const [inst, since] of seen) {
+        const long = since + this.opts.maxNodeProvisionTimeMs < now;
+        (long ? r.longUnregistered : r.unregistered).push(inst);
+        (long ? total.longUnregistered : total.unregistered).push(inst);
+      }
+      if (r.longUnregistered.length > 0) this.log.debug(`Found longUnregistered Nodes ${goSlice(r.longUnregistered)}`);
+      g.backoff.forgetIfStale(now);
+      // updateScaleRequests.
+      const req = g.scaleUpRequest;
+      if (!req) continue;
+      if (!this.upcomingIn(g, r)) {
+        g.scaleUpRequest = undefined;
+        this.log.debug(`Scale up in group ${id} finished successfully in ${formatDuration(now - req.time)}`);
+      } else if (req.expectedAddTime < now) {
+        const after = formatDuration(now - req.time);
+        this.log.warn(`Scale-up timed out for node group ${id} after ${after}`);
+        this.event(this.statusConfigMap(), "Warning", "ScaleUpTimedOut", `Nodes added to group ${id} failed to register within ${after}`);
+        this.backoff(g, now, { errorClass: "Other", errorCode: "timeout", errorMessage: `Scale-up timed out for node group ${id} after ${after}` });
+        g.scaleUpRequest = undefined;
+      }
+    }
+    return { total, perGroup };
+  }
+
+  /** areThereUpcomingNodesInNodeGroup: target above the registered-and-started count. */
+  private upcomingIn(g: GroupState, r: Readiness): boolean {
+    return g.asg.DesiredCapacity > r.registered.length - r.notStarted.length;
+  }
+
+  private isScalingUp(g: GroupState, r: Readiness): boolean {
+    return g.scaleUpRequest !== undefined && this.upcomingIn(g, r);
+  }
+
+  /** handleInstanceCreationErrors: new failed instances of a group that is scaling up fail the scale-up. */
+  private handleInstanceCreationErrors(now: number, state: { perGroup: Map<string, Readiness> }): void {
+    for (const [id, g] of this.groups) {
+      const errors = this.creationErrors(g);
+      const previous = g.previousErrors;
+      g.previousErrors = new Set(errors);
+      if (errors.length === 0) continue;
+      const unseen = errors.filter((e) => !previous.has(e)).length;
+      const code = `OutOfResource.${PLACEHOLDER_UNFULFILLABLE}`;
+      this.log.info(`Failed adding ${errors.length} nodes (${unseen} unseen previously) to group ${id} due to ${code}; errorMessages=[]string{"${UNFULFILLABLE_MESSAGE}"}`);
+      if (unseen === 0 || !this.isScalingUp(g, state.perGroup.get(id)!)) continue;
+      this.event(this.statusConfigMap(), "Warning", "ScaleUpFailed", `Failed adding ${unseen} nodes to group ${id} due to ${code}; source errors: ${UNFULFILLABLE_MESSAGE}`);
+      const req = g.scaleUpRequest!;
+      if (req.increase - unseen <= 0) g.scaleUpRequest = undefined;
+      else req.increase -= unseen;
+      this.backoff(g, now, { errorClass: "OutOfResource", errorCode: PLACEHOLDER_UNFULFILLABLE, errorMessage: UNFULFILLABLE_MESSAGE });
+    }
+  }
+
+  /** IsClusterHealthy: unready (started but not Ready) nodes above both tolerances. */
+  private isClusterHealthy(total: Readiness): boolean {
+    const unready = total.unready.length;
+    return !(unready > this.opts.okTotalUnreadyCount && unready > (this.opts.maxTotalUnreadyPercentage / 100) * total.registered.length);
+  }
+
+  /** IsNodeGroupHealthy over the acceptable range [target − long-unregistered − requested increase, target]. */
+  private isGroupHealthy(g: GroupState, r: Readiness): boolean {
+    const target = g.asg.DesiredCapacity;
+    const minNodes = target - r.longUnregistered.length - (g.scaleUpRequest?.increase ?? 0);
+    if (r.registered.length === 0 && r.unregistered.length === 0 && r.longUnregistered.length === 0) return target === 0 || minNodes === 0;
+    const unjustified = Math.max(0, minNodes - r.ready.length);
+    const counted = r.ready.length + r.unready.length + r.notStarted.length;
+    return !(unjustified > this.opts.okTotalUnreadyCount && unjustified > (this.opts.maxTotalUnreadyPercentage / 100) * counted);
+  }
+
+  /**
+   * AwsNodeGroup.DeleteNodes → asgCache.DeleteInstances: placeholders are removed by setting the ASG to
+   * its real instance count, real instances are terminated with ShouldDecrementDesiredCapacity.
+   */
+  private deleteAsgNodes(id: string, g: GroupState, providerIds: readonly string[]): void {
+    if (g.asg.DesiredCapacity <= g.asg.MinSize) throw new Error("min size reached, nodes will not be deleted");
+    const placeholders = providerIds.filter((p) => instanceIdOf(p)!.startsWith(PLACEHOLDER_PREFIX));
+    if (placeholders.length > 0) {
+      const asg = this.asgs.describe(id) ?? g.asg;
+      const active = asg.Instances.length;
+      this.log.debug(`Detected ${placeholders.length} placeholder instance(s) in ASG ${id}`);
+      this.log.debug(`asg ${id} has placeholders instances with desired capacity = ${asg.DesiredCapacity} and active instances = ${active}. updating ASG to match active instances count`);
+      this.setAsgSize(id, g, active);
+    }
+    for (const p of providerIds) {
+      const instance = instanceIdOf(p)!;
+      if (instance.startsWith(PLACEHOLDER_PREFIX)) continue;
+      this.asgs.terminateInstanceInAutoScalingGroup(instance, true);
+    }
+  }
+
+  /** asgCache.setAsgSizeNoLock. */
+  private setAsgSize(id: string, g: GroupState, size: number): void {
+    this.log.info(`Setting asg ${id} size to ${size}`);
+    this.asgs.setDesiredCapacity(id, size, `At ${this.clock.iso()} a user request explicitly set group desired capacity`);
+    g.lastUpdateTime = this.clock.now();
+  }
+
+  /** removeOldUnregisteredNodes: instances that did not become nodes within --max-node-provision-time. */
+  private removeOldUnregisteredNodes(now: number, state: { total: Readiness }): boolean {
+    if (state.total.unregistered.length + state.total.longUnregistered.length === 0) return false;
+    this.log.info(`${state.total.unregistered.length + state.total.longUnregistered.length} unregistered nodes present`);
+    let removedAny = false;
+    for (const [id, g] of this.groups) {
+      let old: string[] = [];
+      for (const [inst, since] of g.unregistered) {
+        if (since + this.opts.maxNodeProvisionTimeMs < now) {
+          this.log.info(`Marking unregistered node ${inst} for removal`);
+          old.push(inst);
+        }
+      }
+      if (old.length === 0) continue;
+      this.log.info(`Removing ${old.length} unregistered nodes for node group ${id}`);
+      const possible = g.asg.DesiredCapacity - g.asg.MinSize;
+      if (possible <= 0) {
+        this.log.warn(`Node group ${id} min size reached, skipping removal of ${old.length} unregistered nodes`);
+        continue;
+      }
+      if (old.length > possible) {
+        this.log.warn(`Capping node group ${id} unregistered node removal to ${possible} nodes, removing all ${old.length} would exceed min size constaint`);
+        old = old.slice(0, possible);
+      }
+      const status = this.statusConfigMap();
+      try {
+        this.deleteAsgNodes(id, g, old);
+      } catch (e) {
+        const err = (e as Error).message;
+        this.log.warn(`Failed to remove ${old.length} unregistered nodes from node group ${id}: ${err}`);
+        for (const inst of old) this.event(status, "Warning", "DeleteUnregisteredFailed", `Failed to remove node ${inst}: ${err}`);
+        this.log.warn(`Failed to remove unregistered nodes: ${err}`);
+        return removedAny;
+      }
+      for (const inst of old) {
+        this.event(status, "Normal", "DeleteUnregistered", `Removed unregistered node ${inst}`);
+        g.unregistered.delete(inst);
+      }
+      removedAny = true;
+    }
+    return removedAny;
+  }
+
+  /** deleteCreatedNodesWithErrors: give back the capacity that can never be created. */
+  private deleteCreatedNodesWithErrors(_state: unknown): boolean {
+    let deletedAny = false;
+    for (const [id, g] of this.groups) {
+      const errors = this.creationErrors(g);
+      if (errors.length === 0) continue;
+      this.log.info(`Deleting ${errors.length} from ${id} node group because of create errors`);
+      try {
+        this.deleteAsgNodes(id, g, errors);
+        deletedAny = true;
+      } catch (e) {
+        this.log.warn(`Error while trying to delete nodes from ${id}: ${(e as Error).message}`);
+      }
+    }
+    return deletedAny;
+  }
+
+  /** registerFailedScaleUp → backoffNodeGroup. */
+  private backoff(g: GroupState, now: number, info: BackoffInfo): void {
+    const until = g.backoff.backoff(now, info);
+    this.log.warn(`Disabling scale-up for node group ${g.asg.AutoScalingGroupName} until ${goStatusTime(this.clock.epochMs + until)}; errorClass=${info.errorClass}; errorCode=${info.errorCode}`);
+  }
+
+  private scaleUp(pods: KubeObject[], registeredNodes: number): boolean {
     const now = this.clock.now();
     const views: NodeGroupView[] = [];
     for (const [id, g] of this.groups) {
-      const inBackoff = g.backoffUntil !== undefined && now < g.backoffUntil;
+      const inBackoff = g.backoff.isBackedOff(now);
+      if (inBackoff) this.log.warn(`Node group ${id} is not ready for scaleup - backoff`);
       views.push({ id, min: g.asg.MinSize, max: g.asg.MaxSize, target: g.asg.DesiredCapacity, template: this.templateFor(id, g), ...(inBackoff ? { skipReason: REASON_BACKOFF } : {}) });
     }
     views.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -443,9 +708,9 @@ export class ClusterAutoscaler implements Controller {
         priorityConfigMap: cm,
       },
       maxNodesPerScaleUp: this.opts.maxNodesPerScaleUp,
-      clusterRoom: this.opts.maxNodesTotal > 0 ? Math.max(0, this.opts.maxNodesTotal - total.total) : Infinity,
+      clusterRoom: this.opts.maxNodesTotal > 0 ? Math.max(0, this.opts.maxNodesTotal - registeredNodes) : Infinity,
       balanceSimilar: this.opts.balanceSimilarNodeGroups,
-      similar: (a, b) => !!a.template && !!b.template && similarTemplates(a.template, b.template, this.opts.balancingIgnoreLabels, this.opts.memoryDifferenceRatio),
+      similar: (a, b) => !!a.template && !!b.template && this.similar(a.template, b.template),
     });
     for (const l of plan.logs) this.log.info(l);
     for (const { pod, message } of plan.remaining) this.event(pod, "Normal", "NotTriggerScaleUp", `pod didn't trigger scale-up: ${message}`);
@@ -455,19 +720,25 @@ export class ClusterAutoscaler implements Controller {
     for (const info of plan.infos) {
       const msg = `Scale-up: setting group ${info.group} size to ${info.newSize} instead of ${info.current} (max: ${info.max})`;
       this.log.info(msg);
+      const g = this.groups.get(info.group)!;
       try {
-        this.log.info(`Setting asg ${info.group} size to ${info.newSize}`);
-        this.asgs.setDesiredCapacity(info.group, info.newSize, "At " + this.clock.iso() + " a user request explicitly set group desired capacity");
+        this.setAsgSize(info.group, g, info.newSize);
         this.event(status, "Normal", "ScaledUpGroup", msg);
-        const g = this.groups.get(info.group)!;
-        g.scaleUpRequest = { increase: info.newSize - info.current, time: now, expectedTarget: info.newSize };
+        // registerOrUpdateScaleUp: a further increase restarts the provisioning clock.
+        const delta = info.newSize - info.current;
+        const req = g.scaleUpRequest;
+        if (req) {
+          req.increase += delta;
+          req.time = now;
+          req.expectedAddTime = now + this.opts.maxNodeProvisionTimeMs;
+        } else g.scaleUpRequest = { increase: delta, time: now, expectedAddTime: now + this.opts.maxNodeProvisionTimeMs };
         done.push(info);
-        this.stats.nodesAdded += info.newSize - info.current;
+        this.stats.nodesAdded += delta;
       } catch (e) {
         const err = (e as Error).message;
         this.log.error(`Failed to increase node group size: ${err}`);
         this.event(status, "Warning", "FailedToScaleUpGroup", `Scale-up failed for group ${info.group}: ${err}`);
-        this.backoff(this.groups.get(info.group)!, now, "cloudProviderError", err);
+        this.backoff(g, now, { errorClass: "Other", errorCode: "cloudProviderError", errorMessage: err });
       }
     }
     if (done.length === 0) return false;
@@ -527,7 +798,7 @@ export class ClusterAutoscaler implements Controller {
       if (node.metadata.annotations?.[SCALE_DOWN_DISABLED] === "true") continue;
       const ready = this.isReady(node);
       if (!ready && !opts.scaleDownUnreadyEnabled) continue;
-      if (!ready && g.scaleUpRequest) continue; // not started yet
+      if (this.registeredUpcoming.has(ni.name)) continue; // still starting: stands for an upcoming node
       const until = this.unremovableUntil.get(ni.name);
       if (until !== undefined && now < until) continue;
       const util = nodeUtilization(ni, utilOpts, now, this.parseTime);
@@ -633,6 +904,7 @@ export class ClusterAutoscaler implements Controller {
       n.spec.taints = taints;
       if (this.opts.cordonNodeBeforeTerminating) n.spec.unschedulable = true;
     });
+    if (this.opts.cordonNodeBeforeTerminating) this.log.info(`Marking node ${r.node} to be cordoned by Cluster Autoscaler`);
     this.log.info(`Successfully added ToBeDeletedTaint on node ${r.node}`);
     this.event(node, "Normal", "ScaleDown", "marked the node as toBeDeleted/unschedulable");
     const status = this.statusConfigMap();
@@ -705,6 +977,7 @@ export class ClusterAutoscaler implements Controller {
       n.spec.taints = taints.length ? taints : undefined;
       if (this.opts.cordonNodeBeforeTerminating) delete n.spec.unschedulable;
     });
+    if (this.opts.cordonNodeBeforeTerminating) this.log.info(`Marking node ${r.node} to be uncordoned by Cluster Autoscaler`);
     this.log.error(msg);
     const node = this.store.get("Node", undefined, r.node);
     if (node) this.event(node, "Warning", "ScaleDownFailed", msg);
@@ -731,35 +1004,50 @@ export class ClusterAutoscaler implements Controller {
 
   // ------------------------------------------------------------------------------ status
 
-  private writeStatus(now: number, nowIso: string, total: NodeCounts, counts: Map<string, NodeCounts>, scaleUp: string, candidates: number, healthy: boolean): void {
+  private writeStatus(now: number, nowIso: string, state: { total: Readiness; perGroup: Map<string, Readiness> }, candidates: number, healthy: boolean): void {
     if (!this.opts.writeStatusConfigMap) return;
-    const cs = this.clusterStatus;
-    cs.health = transition(cs.health, healthy ? "Healthy" : "Unhealthy", nowIso);
-    cs.scaleUp = transition(cs.scaleUp, scaleUp === "Backoff" ? "NoActivity" : scaleUp, nowIso);
-    cs.scaleDown = transition(cs.scaleDown, candidates > 0 ? "CandidatesPresent" : "NoCandidates", nowIso);
+    const counts = (r: Readiness): NodeCounts => ({
+      total: r.registered.length,
+      ready: r.ready.length,
+      notStarted: r.notStarted.length,
+      beingDeleted: r.beingDeleted,
+      unreadyTotal: r.unready.length,
+      resourceUnready: 0,
+      longUnregistered: r.longUnregistered.length,
+      unregistered: r.unregistered.length,
+    });
     const groups: GroupStatus[] = [];
+    let anyInProgress = false;
     for (const [id, g] of [...this.groups].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const st = (g.status ??= {});
-      const c = counts.get(id)!;
-      const gUnready = c.total - c.ready - c.notStarted;
-      st.health = transition(st.health, gUnready > Math.max(this.opts.okTotalUnreadyCount, Math.floor((this.opts.maxTotalUnreadyPercentage / 100) * c.total)) ? "Unhealthy" : "Healthy", nowIso);
-      const inBackoff = g.backoffUntil !== undefined && now < g.backoffUntil;
-      st.scaleUp = transition(st.scaleUp, inBackoff ? "Backoff" : g.scaleUpRequest ? "InProgress" : "NoActivity", nowIso);
+      const r = state.perGroup.get(id)!;
+      const groupHealthy = this.isGroupHealthy(g, r);
+      st.health = transition(st.health, groupHealthy ? "Healthy" : "Unhealthy", nowIso);
+      // buildScaleUpStatusNodeGroup: InProgress, else Unhealthy, else Backoff (with its error), else NoActivity.
+      const inBackoff = g.backoff.isBackedOff(now);
+      const scaleUp = this.isScalingUp(g, r) ? "InProgress" : !groupHealthy ? "Unhealthy" : inBackoff ? "Backoff" : "NoActivity";
+      if (scaleUp === "InProgress") anyInProgress = true;
+      st.scaleUp = transition(st.scaleUp, scaleUp, nowIso);
       let cand = 0;
-      for (const r of this.unneeded.list()) if (r.group === id) cand++;
+      for (const x of this.unneeded.list()) if (x.group === id) cand++;
       st.scaleDown = transition(st.scaleDown, cand > 0 ? "CandidatesPresent" : "NoCandidates", nowIso);
+      const info = g.backoff.info;
       groups.push({
         name: id,
-        health: { ...st.health, counts: c, target: g.asg.DesiredCapacity, min: g.asg.MinSize, max: g.asg.MaxSize },
-        scaleUp: { ...st.scaleUp, ...(inBackoff && g.backoffError ? { backoff: g.backoffError } : {}) },
+        health: { ...st.health, counts: counts(r), target: g.asg.DesiredCapacity, min: g.asg.MinSize, max: g.asg.MaxSize },
+        scaleUp: { ...st.scaleUp, ...(scaleUp === "Backoff" && info ? { backoff: { errorCode: info.errorCode, errorMessage: info.errorMessage } } : {}) },
         scaleDown: { ...st.scaleDown, candidates: cand },
       });
     }
+    const cs = this.clusterStatus;
+    cs.health = transition(cs.health, healthy ? "Healthy" : "Unhealthy", nowIso);
+    cs.scaleUp = transition(cs.scaleUp, anyInProgress ? "InProgress" : "NoActivity", nowIso);
+    cs.scaleDown = transition(cs.scaleDown, candidates > 0 ? "CandidatesPresent" : "NoCandidates", nowIso);
     const time = goStatusTime(this.clock.epochMs + now);
     const status: ClusterStatus = {
       time,
       autoscalerStatus: "Running",
-      health: { ...cs.health, counts: total },
+      health: { ...cs.health, counts: counts(state.total) },
       scaleUp: cs.scaleUp,
       scaleDown: { ...cs.scaleDown, candidates },
       groups,
@@ -771,6 +1059,11 @@ export class ClusterAutoscaler implements Controller {
       data: { status: renderStatus(status) },
     });
   }
+}
+
+/** Go's %v of a []string: `[a b c]`. */
+function goSlice(xs: readonly string[]): string {
+  return `[${xs.join(" ")}]`;
 }
 
 /** The cluster-autoscaler Deployment's flags, or undefined if the scenario has none. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { caArgsOf, defaultCaOptions, FlagError, isClusterAutoscalerDeployment, parseAutoDiscovery, parseCaFlags } from "./flags.js";
 
 describe("cluster-autoscaler 1.32 flags", () => {
-  it("has the 1.32 defaults (random expander, max-empty-bulk-delete 10)", () => {
+  it("has the 1.32 defaults (random expander, max-empty-bulk-delete 10, no cordon, no frequent loops)", () => {
     const o = defaultCaOptions();
     expect(o).toMatchObject({
       scanIntervalMs: 10_000,
@@ -21,6 +21,15 @@ describe("cluster-autoscaler 1.32 flags", () => {
       skipNodesWithSystemPods: true,
       expendablePodsPriorityCutoff: -10,
       maxNodesPerScaleUp: 1000,
+      // main.go at 1.32: cordon-node-before-terminating false (true from 1.34), frequent-loops-enabled false (true from 1.35)
+      cordonNodeBeforeTerminating: false,
+      frequentLoopsEnabled: false,
+      memoryDifferenceRatio: 0.015,
+      maxAllocatableDifferenceRatio: 0.05,
+      maxFreeDifferenceRatio: 0.05,
+      initialNodeGroupBackoffMs: 300_000,
+      maxNodeGroupBackoffMs: 1_800_000,
+      nodeGroupBackoffResetTimeoutMs: 10_800_000,
     });
   });
 
@@ -49,6 +58,13 @@ describe("cluster-autoscaler 1.32 flags", () => {
     expect(o.scaleDownUtilizationThreshold).toBe(0.7);
     expect(o.maxNodeProvisionTimeMs).toBe(600_000);
     expect(o.scanIntervalMs).toBe(30_000);
+  });
+
+  it("collects --balancing-ignore-label and --balancing-label, each repeatable", () => {
+    const o = parseCaFlags(["--balancing-ignore-label=topology.k8s.aws/zone-id", "--balancing-ignore-label", "team", "--balancing-label=pool", "--cordon-node-before-terminating"]);
+    expect(o.balancingIgnoreLabels).toEqual(["topology.k8s.aws/zone-id", "team"]);
+    expect(o.balancingLabels).toEqual(["pool"]);
+    expect(o.cordonNodeBeforeTerminating).toBe(true);
   });
 
   it("parses tag values and --nodes, rejects bad values with Go flag wording", () => {

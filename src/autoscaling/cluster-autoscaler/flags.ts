@@ -6,7 +6,11 @@
  *
  * 1.32 vs the spec's 1.36 cheat-sheet: the default expander is `random` (least-waste from 1.33);
  * `--max-empty-bulk-delete` (10) still exists; there is no `--blocking-system-pod-distruption-timeout`
- * (kube-system pods without a PDB always block scale-down); timed-out scale-ups are not reverted.
+ * (kube-system pods without a PDB always block scale-down); timed-out scale-ups are not reverted;
+ * `--cordon-node-before-terminating` defaults to false (true from 1.34, kubernetes/autoscaler#8183);
+ * `--frequent-loops-enabled` defaults to false (true from 1.35, kubernetes/autoscaler#8019), so a
+ * loop runs every --scan-interval and neither a productive loop nor a new unschedulable pod starts
+ * the next one early.
  */
 import { parseDuration } from "../../core/duration.js";
 import type { KubeObject } from "../../api/meta.js";
@@ -29,6 +33,8 @@ export interface CaOptions {
   nodes: Array<{ min: number; max: number; name: string }>;
   balanceSimilarNodeGroups: boolean;
   balancingIgnoreLabels: string[];
+  /** --balancing-label: when set, only these labels decide similarity. */
+  balancingLabels: string[];
   memoryDifferenceRatio: number;
   maxAllocatableDifferenceRatio: number;
   maxFreeDifferenceRatio: number;
@@ -94,6 +100,7 @@ export function defaultCaOptions(): CaOptions {
     nodes: [],
     balanceSimilarNodeGroups: false,
     balancingIgnoreLabels: [],
+    balancingLabels: [],
     memoryDifferenceRatio: 0.015,
     maxAllocatableDifferenceRatio: 0.05,
     maxFreeDifferenceRatio: 0.05,
@@ -141,7 +148,7 @@ export function defaultCaOptions(): CaOptions {
     cordonNodeBeforeTerminating: false,
     daemonSetEvictionForOccupiedNodes: true,
     daemonSetEvictionForEmptyNodes: false,
-    frequentLoopsEnabled: true,
+    frequentLoopsEnabled: false,
     recordDuplicatedEvents: false,
     ignored: [],
   };
@@ -216,6 +223,7 @@ const SETTERS: Record<string, Setter> = {
   },
   "balance-similar-node-groups": (o, v) => (o.balanceSimilarNodeGroups = bool(v, "balance-similar-node-groups")),
   "balancing-ignore-label": (o, v) => o.balancingIgnoreLabels.push(v ?? ""),
+  "balancing-label": (o, v) => o.balancingLabels.push(v ?? ""),
   "memory-difference-ratio": (o, v) => (o.memoryDifferenceRatio = num(v, "memory-difference-ratio")),
   "max-allocatable-difference-ratio": (o, v) => (o.maxAllocatableDifferenceRatio = num(v, "max-allocatable-difference-ratio")),
   "max-free-difference-ratio": (o, v) => (o.maxFreeDifferenceRatio = num(v, "max-free-difference-ratio")),
@@ -267,7 +275,23 @@ const SETTERS: Record<string, Setter> = {
   "record-duplicated-events": (o, v) => (o.recordDuplicatedEvents = bool(v, "record-duplicated-events")),
 };
 
-const BOOL_FLAGS = new Set(Object.keys(SETTERS).filter((k) => /enabled|skip-|balance-similar|write-status|ignore-|cordon|daemonset-eviction|record-dup/.test(k)));
+/** Boolean flags take no separate argument (`--x` alone means true), as in Go's flag package. */
+const BOOL_FLAGS = new Set([
+  "balance-similar-node-groups",
+  "skip-nodes-with-local-storage",
+  "skip-nodes-with-system-pods",
+  "skip-nodes-with-custom-controller-pods",
+  "scale-down-enabled",
+  "scale-down-unready-enabled",
+  "write-status-configmap",
+  "ignore-daemonsets-utilization",
+  "ignore-mirror-pods-utilization",
+  "cordon-node-before-terminating",
+  "daemonset-eviction-for-occupied-nodes",
+  "daemonset-eviction-for-empty-nodes",
+  "frequent-loops-enabled",
+  "record-duplicated-events",
+]);
 /** Flags that only affect the real process (logging, leader election, kube client). */
 const NO_OP = new Set(["v", "logtostderr", "stderrthreshold", "aws-use-static-instance-list", "leader-elect", "kubeconfig", "address", "profiling", "alsologtostderr", "log-file", "skip-headers"]);
 

@@ -8,6 +8,7 @@ import type { KubeObject } from "../../api/meta.js";
 import { PodInfo } from "../../scheduling/nodeinfo.js";
 import { BinpackingEstimator } from "./estimator.js";
 import { bestOption, type ExpanderContext, type ExpansionOption, type Filter } from "./expanders.js";
+import { balanceScaleUp } from "./nodegroupset.js";
 import { equivalenceGroups, type EquivalenceGroup } from "./pods.js";
 import type { CaSnapshot } from "./snapshot.js";
 import { podsForCopy, renameNode, type TemplateNode } from "./templates.js";
@@ -77,15 +78,16 @@ export function planScaleUp(input: ScaleUpInput): ScaleUpPlan {
     rejected.set(g, new Map());
     schedulableOn.set(g, []);
   }
-  const options: ExpansionOption[] = [];
-  const estimator = new BinpackingEstimator(s);
   const byId = new Map(input.groups.map((g) => [g.id, g]));
+  // schedulablePodGroups: the equivalence groups whose exemplar fits a fresh template node of each valid group.
+  const fitting = new Map<string, EquivalenceGroup[]>();
   for (const ng of input.groups) {
     let skip = ng.skipReason;
     if (!skip && ng.target >= ng.max) skip = REASON_MAX_SIZE;
     if (!skip && !ng.template) skip = REASON_NO_TEMPLATE;
     if (skip) {
-      logs.push(`Skipping node group ${ng.id} - ${skip === REASON_MAX_SIZE ? "max size reached" : skip}`);
+      // Backoff is reported by the caller ("Node group … is not ready for scaleup - backoff").
+      if (skip !== REASON_BACKOFF) logs.push(`Skipping node group ${ng.id} - ${skip === REASON_MAX_SIZE ? "max size reached" : skip}`);
       for (const g of eq) rejected.get(g)!.set(ng.id, [skip]);
       continue;
     }
@@ -106,11 +108,39 @@ export function planScaleUp(input: ScaleUpInput): ScaleUpPlan {
       }
     }
     s.revert();
-    if (fit.length === 0) continue;
-    const room = Math.min(input.maxNodesPerScaleUp, ng.max - ng.target, input.clusterRoom);
-    const est = estimator.estimate(fit, tpl, { maxNodes: room }, `template-node-for-${ng.id}`);
+    fitting.set(ng.id, fit);
+  }
+
+  // ComputeSimilarNodeGroups: similar templates, safe to scale, and able to take every pod group this one takes.
+  const similarTo = (ng: NodeGroupView): NodeGroupView[] => {
+    if (!input.balanceSimilar || !input.similar) return [];
+    const own = fitting.get(ng.id);
+    if (!own || own.length === 0) return [];
+    const out: NodeGroupView[] = [];
+    for (const other of input.groups) {
+      if (other.id === ng.id || !other.template || !input.similar(ng, other)) continue;
+      if (other.skipReason) {
+        logs.push(`Ignoring node group ${other.id} when balancing: group is not ready for scaleup`);
+        continue;
+      }
+      const theirs = fitting.get(other.id);
+      if (theirs && own.every((g) => theirs.includes(g))) out.push(other);
+    }
+    return out;
+  };
+
+  const options: ExpansionOption[] = [];
+  const estimator = new BinpackingEstimator(s);
+  for (const ng of input.groups) {
+    const fit = fitting.get(ng.id);
+    if (!fit || fit.length === 0) continue;
+    // The estimator may fill the similar groups too (its node-group capacity threshold sums their room).
+    let groupRoom = ng.max - ng.target;
+    for (const sim of similarTo(ng)) groupRoom += Math.max(0, sim.max - sim.target);
+    const room = Math.min(input.maxNodesPerScaleUp, groupRoom, input.clusterRoom);
+    const est = estimator.estimate(fit, ng.template!, { maxNodes: room }, `template-node-for-${ng.id}`);
     if (est.nodeCount === 0 || est.pods.length === 0) continue;
-    options.push({ nodeGroup: ng.id, nodeCount: est.nodeCount, pods: est.pods, template: tpl, exists: true });
+    options.push({ nodeGroup: ng.id, nodeCount: est.nodeCount, pods: est.pods, template: ng.template!, exists: true });
   }
 
   const remaining: ScaleUpPlan["remaining"] = [];
@@ -127,23 +157,28 @@ export function planScaleUp(input: ScaleUpInput): ScaleUpPlan {
   logs.push(`Best option to resize: ${best.nodeGroup}`);
   logs.push(`Estimated ${best.nodeCount} nodes needed in ${best.nodeGroup}`);
   const bestGroup = byId.get(best.nodeGroup)!;
-  let count = Math.min(best.nodeCount, input.clusterRoom);
+  const count = Math.min(best.nodeCount, input.clusterRoom);
   const infos: ScaleUpInfo[] = [];
-  if (input.balanceSimilar && input.similar) {
-    const similar = input.groups.filter((g) => g.id !== bestGroup.id && !g.skipReason && g.template && input.similar!(bestGroup, g));
+  // balanceScaleUps: without balancing the "set" is the best group alone (it still caps at max).
+  let similar: NodeGroupView[] = [];
+  if (input.balanceSimilar) {
+    similar = similarTo(bestGroup);
     if (similar.length > 0) logs.push(`Found ${similar.length} similar node groups: [${similar.map((g) => g.id).join(" ")}]`);
-    const all = [bestGroup, ...similar];
-    const room = all.reduce((a, g) => a + Math.max(0, g.max - g.target), 0);
-    if (count > room) count = room;
-    const split = balanceScaleUp(all.map((g) => ({ id: g.id, current: g.target, max: g.max })), count);
-    for (const g of all) {
-      const n = split.get(g.id) ?? g.target;
-      if (n > g.target) infos.push({ group: g.id, current: g.target, newSize: n, max: g.max });
-    }
-    if (similar.length > 0) logs.push(`Splitting scale-up between ${all.length} similar node groups: {${all.map((g) => g.id).join(", ")}}`);
-  } else {
-    const newSize = Math.min(bestGroup.max, bestGroup.target + count);
-    infos.push({ group: bestGroup.id, current: bestGroup.target, newSize, max: bestGroup.max });
+    else logs.push("No similar node groups found");
+  }
+  const all = [bestGroup, ...similar];
+  if (all.length > 1) logs.push(`Splitting scale-up between ${all.length} similar node groups: {${all.map((g) => g.id).join(", ")}}`);
+  const open = all.filter((g) => g.target < g.max);
+  const room = open.reduce((a, g) => a + (g.max - g.target), 0);
+  let n = count;
+  if (room < n) {
+    logs.push(`Requested scale-up (${n}) exceeds node group set capacity, capping to ${room}`);
+    n = room;
+  }
+  const split = balanceScaleUp(open.map((g) => ({ id: g.id, current: g.target, max: g.max })), n);
+  for (const g of open) {
+    const size = split.get(g.id) ?? g.target;
+    if (size > g.target) infos.push({ group: g.id, current: g.target, newSize: size, max: g.max });
   }
   logs.push(`Final scale-up plan: [${infos.map(infoString).join(" ")}]`);
   return { infos, triggered: best.pods, remaining, option: best, estimated: best.nodeCount, logs };
@@ -152,73 +187,4 @@ export function planScaleUp(input: ScaleUpInput): ScaleUpPlan {
 /** `{<ng> <cur>-><new> (max: <max>)}` — ScaleUpInfo.String(). */
 export function infoString(i: ScaleUpInfo): string {
   return `{${i.group} ${i.current}->${i.newSize} (max: ${i.max})}`;
-}
-
-/**
- * BalanceScaleUpBetweenGroups: sort by current size, then add nodes one at a time to the smallest
- * group(s) (water-filling), skipping groups at max.
- */
-export function balanceScaleUp(groups: Array<{ id: string; current: number; max: number }>, newNodes: number): Map<string, number> {
-  const sizes = groups.map((g) => ({ ...g, size: g.current })).sort((a, b) => a.size - b.size || (a.id < b.id ? -1 : 1));
-  let left = newNodes;
-  while (left > 0) {
-    const open = sizes.filter((g) => g.size < g.max);
-    if (open.length === 0) break;
-    let min = Infinity;
-    for (const g of open) if (g.size < min) min = g.size;
-    for (const g of open) {
-      if (left === 0) break;
-      if (g.size === min) {
-        g.size++;
-        left--;
-      }
-    }
-  }
-  return new Map(sizes.map((g) => [g.id, g.size]));
-}
-
-/** Labels ignored when comparing node groups for similarity (generic + AWS). */
-export const BALANCING_IGNORED_LABELS = [
-  "kubernetes.io/hostname",
-  "topology.kubernetes.io/zone",
-  "failure-domain.beta.kubernetes.io/zone",
-  "topology.kubernetes.io/region",
-  "failure-domain.beta.kubernetes.io/region",
-  "beta.kubernetes.io/fluentd-ds-ready",
-  "kops.k8s.io/instancegroup",
-  "alpha.eksctl.io/instance-id",
-  "alpha.eksctl.io/nodegroup-name",
-  "eks.amazonaws.com/nodegroup",
-  "k8s.amazonaws.com/eniConfig",
-  "lifecycle",
-  "topology.ebs.csi.aws.com/zone",
-  "topology.k8s.aws/zone-id",
-  "k8s.io/cloud-provider-aws",
-  "eks.amazonaws.com/nodegroup-image",
-];
-
-/** nodegroupset.IsCloudProviderNodeInfoSimilar (capacity equal, memory within ratio, allocatable/free within 5 %, labels). */
-export function similarTemplates(a: TemplateNode, b: TemplateNode, extraIgnored: readonly string[] = [], memRatio = 0.015, allocRatio = 0.05): boolean {
-  const ca = a.node.status?.capacity ?? {};
-  const cb = b.node.status?.capacity ?? {};
-  if (a.capacity.cpu !== b.capacity.cpu) return false;
-  const mm = Math.max(a.capacity.memory, b.capacity.memory);
-  if (mm > 0 && Math.abs(a.capacity.memory - b.capacity.memory) / mm > memRatio) return false;
-  for (const k of new Set([...Object.keys(ca), ...Object.keys(cb)])) {
-    if (k === "cpu" || k === "memory" || k === "ephemeral-storage") continue;
-    if (String(ca[k] ?? "0") !== String(cb[k] ?? "0")) return false;
-  }
-  const ia = a.node.status?.allocatable ?? {};
-  const ib = b.node.status?.allocatable ?? {};
-  void ia;
-  void ib;
-  void allocRatio;
-  const ignored = new Set([...BALANCING_IGNORED_LABELS, ...extraIgnored]);
-  const la = a.node.metadata.labels ?? {};
-  const lb = b.node.metadata.labels ?? {};
-  for (const k of new Set([...Object.keys(la), ...Object.keys(lb)])) {
-    if (ignored.has(k)) continue;
-    if (la[k] !== lb[k]) return false;
-  }
-  return true;
 }

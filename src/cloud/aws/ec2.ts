@@ -363,7 +363,8 @@ export class SimulatedAws implements CloudProvider {
     this.outages.push(outage);
   }
 
-  private outOfCapacity(type: string, zone: string, ct: CapacityType, now: number): boolean {
+  /** Is the pool under an injected outage now? No random draw, so Auto Scaling groups can ask too. */
+  hasOutage(type: string, zone: string, ct: CapacityType, now = this.clock.now()): boolean {
     for (const o of this.outages) {
       if (o.fromMs !== undefined && now < o.fromMs) continue;
       if (o.untilMs !== undefined && now >= o.untilMs) continue;
@@ -372,6 +373,11 @@ export class SimulatedAws implements CloudProvider {
       if (!globMatch(o.instanceType, type)) continue;
       return true;
     }
+    return false;
+  }
+
+  private outOfCapacity(type: string, zone: string, ct: CapacityType, now: number): boolean {
+    if (this.hasOutage(type, zone, ct, now)) return true;
     return this.opts.iceRate > 0 && this.iceRng.next() < this.opts.iceRate;
   }
 
