@@ -59,6 +59,8 @@ export function registerControllerViews(sim: Simulation): void {
   customPrinterColumns.set("ScaledObject", SCALED_OBJECT_COLUMNS);
   customPrinterColumns.set("ScaledJob", SCALED_JOB_COLUMNS);
   customPrinterColumns.set("VerticalPodAutoscaler", VPA_COLUMNS);
+  // The checkpoint CRD has no additionalPrinterColumns: apiextensions' default NAME, AGE.
+  customPrinterColumns.set("VerticalPodAutoscalerCheckpoint", []);
   // The Helm chart's Deployment in kube-system (as the EKS workshop installs it), container "controller".
   registerComponentPod({
     prefix: "karpenter-6c7d4f8b9d-x2kq7",

@@ -15,6 +15,8 @@ import { fileURLToPath } from "node:url";
 import { VpaRecommender } from "../../src/autoscaling/vpa/recommender.js";
 import type { VpaObject } from "../../src/autoscaling/vpa/api.js";
 import { aggregatedDiscovery } from "../../src/server/discovery.js";
+import { registerControllerViews } from "../../src/server/components.js";
+import { defaultParts } from "../../src/server/parts.js";
 import { runScenario } from "./helpers.js";
 
 const hamster = readFileSync(fileURLToPath(new URL("../../examples/vpa-hamster.yaml", import.meta.url)), "utf8");
@@ -82,4 +84,12 @@ describe("the checkpoint CRD through discovery", () => {
     expect(r).toMatchObject({ scope: "Namespaced", singularResource: "verticalpodautoscalercheckpoint", shortNames: ["vpacheckpoint"], responseKind: { kind: "VerticalPodAutoscalerCheckpoint" } });
     expect(r.subresources ?? []).toEqual([]);
   });
+  it("is listed by kubectl with the CRD default columns NAME, AGE", () => {
+    const run = runScenario({ text: hamster.replace("duration: 30m", "duration: 2m") });
+    registerControllerViews(run.sim);
+    const table = defaultParts().tableFor("VerticalPodAutoscalerCheckpoint", run.sim.store.list("VerticalPodAutoscalerCheckpoint"), { nowMs: run.sim.clock.epochMs + 120_000 }) as { columnDefinitions: Array<{ name: string }>; rows: Array<{ cells: unknown[] }> };
+    expect(table.columnDefinitions.map((c) => c.name)).toEqual(["Name", "Age"]);
+    expect(table.rows.map((r) => r.cells[0])).toEqual(["hamster-vpa-hamster"]);
+  });
 });
+
