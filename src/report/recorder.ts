@@ -200,12 +200,16 @@ export class Recorder {
     return r;
   }
 
-  /** `Deployment/ns/name` for pods of a Deployment's ReplicaSet, else the controller, else the pod. */
+  /**
+   * `Deployment/ns/name` for pods of a Deployment's ReplicaSet (and `ScaledJob/ns/name` or
+   * `CronJob/ns/name` for pods of the Jobs they create: one line per workload, not per Job), else the
+   * controller, else the pod.
+   */
   private workloadOf(p: KubeObject): string {
     const ctl = controllerOf(p);
     if (!ctl) return refOf(p);
-    if (ctl.kind === "ReplicaSet") {
-      const rs = this.store.get("ReplicaSet", p.metadata.namespace, ctl.name);
+    if (ctl.kind === "ReplicaSet" || ctl.kind === "Job") {
+      const rs = this.store.get(ctl.kind, p.metadata.namespace, ctl.name);
       const d = rs && controllerOf(rs);
       if (d) return `${d.kind}/${p.metadata.namespace}/${d.name}`;
     }
