@@ -6,11 +6,11 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse as parseYaml } from "yaml";
-import { ApiError, conflict, invalid, isApiError, notFound, type FieldError } from "../api/errors.js";
+import { ApiError, conflict, invalid, isApiError, notFound, type FieldError, type Status } from "../api/errors.js";
 import { hpaV1ToV2, hpaV2ToV1 } from "../api/hpa-conversion.js";
 import { apiVersionOf, kindInfo, type KindInfo } from "../api/kinds.js";
 import type { KubeObject } from "../api/meta.js";
-import { jsonPatch, mergePatch, strategicMergePatch } from "../api/patch.js";
+import { jsonPatch, mergePatch, strategicMergePatch, StrategicMergePatchError } from "../api/patch.js";
 import { parseFieldSelector, type Store } from "../api/store.js";
 import { parseSelector, Selector } from "../core/labels.js";
 import { RESOURCE_METRICS_SERVICE, type ResourceMetricsApi } from "../metrics/api.js";
@@ -46,6 +46,9 @@ import {
   unsupportedMediaType,
 } from "./status.js";
 import { filteredType, WatchCache, WatchStream, type WatchFilter } from "./watch.js";
+import { BodyWriter, encodeCells, JsonEncoder, Shift, unshiftTimestamps } from "./encode.js";
+import { partialObjectMetadata } from "./tables.js";
+import { patchMetaFor } from "./patch-meta.js";
 
 const TABLE_CT = "application/json;as=Table;v=v1;g=meta.k8s.io";
 const PATCH_TYPES = ["application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json", "application/apply-patch+yaml"];
@@ -69,10 +72,11 @@ interface ResourceRoute {
 }
 
 export interface HandlerOptions {
-  /** Wall-clock Unix ms (Table ages, managedFields times are virtual). */
   serverAddress: () => string;
   /** Run the simulation up to the current virtual time (called after every write). */
   settle: () => void;
+  /** The client's clock, Unix ms (default Date.now): timestamps are served in its frame (see encode.ts). */
+  wallNowMs?: () => number;
 }
 
 /** Snapshot of a paginated list, kept for `continue` tokens (like an etcd revision). */
@@ -127,8 +131,68 @@ export class ApiHandlers {
     this.cache.close();
   }
 
+  /** Virtual calendar now, Unix ms (Table ages are computed against it). */
   private nowMs(): number {
     return this.sim.clock.epochMs + this.sim.clock.now();
+  }
+
+  /** wall now − virtual now in whole seconds (rounded down, so a served timestamp is never in the client's future). */
+  private deltaMs(): number {
+    const wall = (this.opts.wallNowMs ?? Date.now)();
+    return Math.floor((wall - this.nowMs()) / 1000) * 1000;
+  }
+
+  private readonly json = new JsonEncoder();
+
+  /** An API object (or list/Table of them) with its timestamps in the client's frame. */
+  private sendObject(res: ServerResponse, code: number, body: unknown, contentType = "application/json", shift = new Shift(this.deltaMs())): void {
+    const w = new BodyWriter(res, code, contentType);
+    this.writeValue(w, body, shift);
+    w.end();
+  }
+
+  private writeValue(w: { push(s: string): void }, body: unknown, shift: Shift): void {
+    if (isObject(body) && body.kind === "Table" && Array.isArray(body.rows)) return this.writeTable(w, body, shift);
+    w.push(this.json.encode(body, shift));
+  }
+
+  /** Table JSON, rows one by one: cells built per request, row objects from the encoder's cache. */
+  private writeTable(w: { push(s: string): void }, t: Record<string, unknown>, shift: Shift): void {
+    let first = true;
+    w.push("{");
+    for (const [k, v] of Object.entries(t)) {
+      if (v === undefined) continue;
+      w.push(`${first ? "" : ","}${JSON.stringify(k)}:`);
+      first = false;
+      if (k !== "rows") {
+        w.push(JSON.stringify(v));
+        continue;
+      }
+      w.push("[");
+      const rows = v as Record<string, unknown>[];
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i]!;
+        let s = i === 0 ? "{" : ",{";
+        let firstKey = true;
+        for (const [rk, rv] of Object.entries(row)) {
+          if (rv === undefined) continue;
+          s += `${firstKey ? "" : ","}${JSON.stringify(rk)}:`;
+          firstKey = false;
+          if (rk === "cells" && Array.isArray(rv)) s += encodeCells(rv, shift);
+          else if (rk === "object") s += this.json.encode(rv, shift);
+          else s += JSON.stringify(rv);
+        }
+        w.push(s + "}");
+      }
+      w.push("]");
+    }
+    w.push("}");
+  }
+
+  private tableJson(t: unknown, shift: Shift): string {
+    const parts: string[] = [];
+    this.writeValue({ push: (s) => parts.push(s) }, t, shift);
+    return parts.join("");
   }
 
   async handle(req: Req, res: ServerResponse): Promise<void> {
@@ -199,7 +263,7 @@ export class ApiHandlers {
     const api = this.sim.services.get(RESOURCE_METRICS_SERVICE) as ResourceMetricsApi | undefined;
     const r = this.parts.metricsApiResponse?.(req.url.pathname, api, this.store, this.sim.clock, req.url.searchParams);
     if (!r) throw pathNotFound();
-    sendJson(res, r.status, r.body);
+    this.sendObject(res, r.status, r.body);
   }
 
   // ------------------------------------------------------------------------ resources
@@ -257,10 +321,10 @@ export class ApiHandlers {
     const rendering = renderingOf(req.headers.accept);
     if (rendering === "table") {
       const t = this.parts.tableFor(r.info.kind, [obj], { nowMs: this.nowMs(), includeObject: includeObject(req), wide: true });
-      return sendJson(res, 200, t, TABLE_CT);
+      return this.sendObject(res, 200, t, TABLE_CT);
     }
-    if (rendering === "partial") return sendJson(res, 200, partial(obj));
-    sendJson(res, 200, this.out(r, obj));
+    if (rendering === "partial") return this.sendObject(res, 200, partialObjectMetadata(obj));
+    this.sendObject(res, 200, this.out(r, obj));
   }
 
   private filter(r: ResourceRoute, q: URLSearchParams): WatchFilter {
@@ -320,24 +384,25 @@ export class ApiHandlers {
         metadata?: Record<string, unknown>;
       };
       t.metadata = { ...(t.metadata ?? {}), resourceVersion: rv, ...(nextToken ? { continue: nextToken, remainingItemCount: remaining } : {}) };
-      return sendJson(res, 200, t, TABLE_CT);
+      return this.sendObject(res, 200, t, TABLE_CT);
     }
     const meta: Record<string, unknown> = { resourceVersion: rv };
     if (nextToken) {
       meta.continue = nextToken;
       meta.remainingItemCount = remaining;
     }
+    const shift = new Shift(this.deltaMs());
+    const w = new BodyWriter(res, 200, "application/json");
     if (rendering === "partial") {
-      return sendJson(res, 200, { kind: "PartialObjectMetadataList", apiVersion: "meta.k8s.io/v1", metadata: meta, items: page.map(partial) });
+      w.push(`{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/v1","metadata":${JSON.stringify(meta)},"items":[`);
+      for (let i = 0; i < page.length; i++) w.push((i ? "," : "") + this.json.encode(partialObjectMetadata(page[i]!), shift));
+    } else {
+      w.push(`{"kind":${JSON.stringify(`${r.info.kind}List`)},"apiVersion":${JSON.stringify(apiVersionOf(r.info, r.version))},"metadata":${JSON.stringify(meta)},"items":[`);
+      // Typed lists carry no kind/apiVersion on their items.
+      for (let i = 0; i < page.length; i++) w.push((i ? "," : "") + this.json.encode(this.out(r, page[i]!), shift, true));
     }
-    const apiVersion = apiVersionOf(r.info, r.version);
-    // Typed lists carry no kind/apiVersion on their items.
-    const out = page.map((o) => {
-      const v = this.out(r, o);
-      const { apiVersion: _a, kind: _k, ...rest } = v;
-      return rest;
-    });
-    sendJson(res, 200, { kind: `${r.info.kind}List`, apiVersion, metadata: meta, items: out });
+    w.push("]}");
+    w.end();
   }
 
   private gcSnapshots(): void {
@@ -366,12 +431,13 @@ export class ApiHandlers {
     let first = true;
     const inc = includeObject(req);
     const encode = (obj: KubeObject): string => {
+      const shift = new Shift(this.deltaMs());
       if (table) {
         const t = this.parts.tableFor(kind, [obj], { nowMs: this.nowMs(), includeObject: inc, wide: true, noHeaders: !first });
         first = false;
-        return JSON.stringify(t);
+        return this.tableJson(t, shift);
       }
-      return encodeObject(this.out(r, obj));
+      return this.json.encodeLatest(this.out(r, obj), shift);
     };
     if (sinceRv === undefined) {
       for (const o of sortByKey(this.listObjects(r, f))) stream.send("ADDED", encode(o));
@@ -420,6 +486,7 @@ export class ApiHandlers {
     } else {
       throw unsupportedMediaType(["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"]);
     }
+    unshiftTimestamps(obj, this.deltaMs());
     return checkTypeMeta(r, obj);
   }
 
@@ -482,11 +549,11 @@ export class ApiHandlers {
     });
     if (dry) {
       const out = this.dryRunCreate(obj);
-      return sendJson(res, 201, this.out(r, out));
+      return this.sendObject(res, 201, this.out(r, out));
     }
     const created = this.store.create(obj);
     this.opts.settle();
-    sendJson(res, 201, this.out(r, this.store.get(r.info.kind, created.metadata.namespace, created.metadata.name!) ?? created));
+    this.sendObject(res, 201, this.out(r, this.store.get(r.info.kind, created.metadata.namespace, created.metadata.name!) ?? created));
   }
 
   private dryRunCreate(obj: KubeObject): KubeObject {
@@ -561,7 +628,7 @@ export class ApiHandlers {
       ...(r.subresource ? { subresource: r.subresource } : {}),
     });
     const saved = this.commit(r, obj, dry, r.subresource === "status");
-    sendJson(res, 200, this.out(r, saved));
+    this.sendObject(res, 200, this.out(r, saved));
   }
 
   private applyPatch(r: ResourceRoute, req: Req, current: KubeObject): { patched: KubeObject; patchBody: unknown } {
@@ -576,6 +643,7 @@ export class ApiHandlers {
     } catch (e) {
       throw badRequest(`error decoding patch: ${(e as Error).message}`);
     }
+    unshiftTimestamps(p, this.deltaMs());
     let out: unknown;
     switch (ct) {
       case "application/json-patch+json":
@@ -587,7 +655,12 @@ export class ApiHandlers {
         break;
       default:
         if (!isObject(p)) throw badRequest(`json: cannot unmarshal ${typeName(p)} into Go value of type map[string]interface {}`);
-        out = strategicMergePatch(current, p);
+        try {
+          out = strategicMergePatch(current, p, patchMetaFor(r.info.group, r.version, r.info.kind));
+        } catch (e) {
+          if (e instanceof StrategicMergePatchError) throw strategicPatchStatus(e);
+          throw e;
+        }
     }
     if (!isObject(out)) throw badRequest("the patched object is not a JSON object");
     return { patched: out as KubeObject, patchBody: p };
@@ -618,7 +691,7 @@ export class ApiHandlers {
       ...(r.subresource ? { subresource: r.subresource } : {}),
     });
     const saved = this.commit(r, next, dry, r.subresource === "status");
-    sendJson(res, 200, this.out(r, saved));
+    this.sendObject(res, 200, this.out(r, saved));
   }
 
   private serverSideApply(r: ResourceRoute, req: Req, res: ServerResponse, stored: KubeObject | undefined, dry: boolean): void {
@@ -631,6 +704,7 @@ export class ApiHandlers {
     } catch (e) {
       throw badRequest(`error decoding YAML: ${(e as Error).message}`);
     }
+    unshiftTimestamps(applied, this.deltaMs());
     const body = checkTypeMeta(r, applied);
     if (body.metadata.name !== undefined && body.metadata.name !== r.name) {
       throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${r.name})`);
@@ -648,10 +722,10 @@ export class ApiHandlers {
       const obj = this.in(r, body);
       stripServerFields(obj);
       recordManager(obj, { manager, operation: "Apply", apiVersion, time, fieldsType: "FieldsV1", fieldsV1: fieldsOf(body) });
-      if (dry) return sendJson(res, 201, this.out(r, this.dryRunCreate(obj)));
+      if (dry) return this.sendObject(res, 201, this.out(r, this.dryRunCreate(obj)));
       const created = this.store.create(obj);
       this.opts.settle();
-      return sendJson(res, 201, this.out(r, this.store.get(r.info.kind, r.namespace, r.name!) ?? created));
+      return this.sendObject(res, 201, this.out(r, this.store.get(r.info.kind, r.namespace, r.name!) ?? created));
     }
     const live = this.out(r, stored);
     const merged = serverSideApply(live, body, { manager, force, apiVersion, time });
@@ -659,7 +733,7 @@ export class ApiHandlers {
     const next = this.in(r, merged);
     if (r.info.kind === "HorizontalPodAutoscaler" && r.version === "v1" && !r.subresource) next.status = stored.status;
     const saved = this.commit(r, next, dry, r.subresource === "status");
-    sendJson(res, 200, this.out(r, saved));
+    this.sendObject(res, 200, this.out(r, saved));
   }
 
   private deleteOptions(req: Req): { propagationPolicy?: "Background" | "Foreground" | "Orphan"; gracePeriodSeconds?: number; resourceVersion?: string; uid?: string } {
@@ -690,7 +764,7 @@ export class ApiHandlers {
     if (opts.uid && opts.uid !== cur.metadata.uid) {
       throw conflict(r.info.kind, r.name!, `Precondition failed: UID in precondition: ${opts.uid}, UID in object meta: ${cur.metadata.uid}`);
     }
-    if (dry) return sendJson(res, 200, this.out(r, cur));
+    if (dry) return this.sendObject(res, 200, this.out(r, cur));
     const after = this.store.delete(r.info.kind, r.namespace, r.name!, {
       propagationPolicy: opts.propagationPolicy,
       gracePeriodSeconds: opts.gracePeriodSeconds,
@@ -698,8 +772,8 @@ export class ApiHandlers {
     });
     this.opts.settle();
     const still = this.store.get(r.info.kind, r.namespace, r.name!);
-    if (still && still.metadata.uid === cur.metadata.uid) return sendJson(res, 200, this.out(r, still));
-    if (r.info.kind === "Pod") return sendJson(res, 200, this.out(r, after));
+    if (still && still.metadata.uid === cur.metadata.uid) return this.sendObject(res, 200, this.out(r, still));
+    if (r.info.kind === "Pod") return this.sendObject(res, 200, this.out(r, after));
     sendJson(res, 200, successStatus({ name: r.name, group: r.info.group || undefined, kind: r.info.plural, uid: cur.metadata.uid }));
   }
 
@@ -722,7 +796,7 @@ export class ApiHandlers {
       }
     }
     if (!dry) this.opts.settle();
-    sendJson(res, 200, { kind: `${r.info.kind}List`, apiVersion: apiVersionOf(r.info, r.version), metadata: { resourceVersion: this.store.resourceVersion }, items: out.map((o) => this.out(r, o)) });
+    this.sendObject(res, 200, { kind: `${r.info.kind}List`, apiVersion: apiVersionOf(r.info, r.version), metadata: { resourceVersion: this.store.resourceVersion }, items: out.map((o) => this.out(r, o)) });
   }
 
   // ------------------------------------------------------------------------ subresources
@@ -770,9 +844,9 @@ export class ApiHandlers {
     const current = this.scaleObject(r);
     if (method === "GET") {
       if (renderingOf(req.headers.accept) === "table") {
-        return sendJson(res, 200, this.parts.tableFor("Scale", [current], { nowMs: this.nowMs(), includeObject: includeObject(req), wide: true }), TABLE_CT);
+        return this.sendObject(res, 200, this.parts.tableFor("Scale", [current], { nowMs: this.nowMs(), includeObject: includeObject(req), wide: true }), TABLE_CT);
       }
-      return sendJson(res, 200, current);
+      return this.sendObject(res, 200, current);
     }
     let next: KubeObject;
     if (method === "PUT") {
@@ -801,10 +875,10 @@ export class ApiHandlers {
     if (replicas !== undefined && typeof replicas !== "number") {
       throw badRequest(`Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal ${typeName(replicas)} into Go struct field ScaleSpec.spec.replicas of type int32`);
     }
-    if (this.dryRun(req)) return sendJson(res, 200, { ...current, spec: { replicas: replicas ?? 0 } });
+    if (this.dryRun(req)) return this.sendObject(res, 200, { ...current, spec: { replicas: replicas ?? 0 } });
     updateScale(this.store, { kind: r.info.kind, name: r.name! }, r.namespace ?? "default", replicas ?? 0);
     this.opts.settle();
-    sendJson(res, 200, this.scaleObject(r));
+    this.sendObject(res, 200, this.scaleObject(r));
   }
 
   private podLog(r: ResourceRoute, req: Req, res: ServerResponse): void {
@@ -818,6 +892,12 @@ export class ApiHandlers {
       sinceSeconds: num("sinceSeconds"),
       limitBytes: num("limitBytes"),
     };
+    const sinceTime = q.get("sinceTime");
+    if (sinceTime) {
+      const t = Date.parse(sinceTime);
+      if (!Number.isFinite(t)) throw badRequest(`sinceTime: Invalid value: "${sinceTime}": must be an RFC3339 time`);
+      opts.sinceTimeMs = t;
+    }
     const ns = r.namespace ?? "default";
     const container = q.get("container") ?? undefined;
     const pod = this.lookup("Pod", ns, r.name!);
@@ -834,6 +914,8 @@ export class ApiHandlers {
       res.end("");
       return;
     }
+    // Log lines keep the components' own (virtual) clock, unlike object timestamps (encode.ts): a
+    // line never changes once written, as a real component's log does not.
     const epochMs = this.sim.clock.epochMs;
     const text = this.parts.podLogText(this.sim.logs, r.name!, container, { ...opts, epochMs, nowMs: this.nowMs() });
     if (!opts.follow || !this.parts.followPodLog) {
@@ -988,6 +1070,17 @@ function dropUnknown(obj: KubeObject, paths: string[]): void {
   }
 }
 
+/**
+ * interpretStrategicMergePatchError: malformed directives are BadRequest; lists of lists and
+ * retainKeys mismatches NewGenericServerResponse(422), whose message drops the cause; anything
+ * else the 500 a plain Go error becomes (no reason).
+ */
+function strategicPatchStatus(e: StrategicMergePatchError): ApiError {
+  if (e.code === 400) return badRequest(e.message);
+  if (e.code === 422) return statusError(422, "Invalid", "the server rejected our request due to an error in our request", {});
+  return new ApiError({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: e.message, code: e.code } as unknown as Status);
+}
+
 function invalidDeleteOptions(field: string, value: unknown, detail: string): ApiError {
   return invalid("DeleteOptions", "", [{ type: "Invalid", field, value, detail }]);
 }
@@ -997,25 +1090,11 @@ function includeObject(req: Req): "None" | "Object" | "Metadata" {
   return v === "None" || v === "Object" ? v : "Metadata";
 }
 
-function partial(o: KubeObject): object {
-  return { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: o.metadata };
-}
 
 function sortByKey(items: KubeObject[]): KubeObject[] {
   const keyed = items.map((o) => [(o.metadata.namespace ?? "") + "/" + o.metadata.name, o] as const);
   keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return keyed.map((x) => x[1]);
-}
-
-const encoded = new WeakMap<object, string>();
-/** JSON of a stored object, memoised (the same event fans out to many watchers). */
-function encodeObject(o: KubeObject): string {
-  let s = encoded.get(o);
-  if (s === undefined) {
-    s = JSON.stringify(o);
-    encoded.set(o, s);
-  }
-  return s;
 }
 
 function encodeContinue(t: { id: string; offset: number; rv: string }): string {

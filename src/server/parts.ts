@@ -21,6 +21,8 @@ export interface LogOptions {
   timestamps?: boolean;
   previous?: boolean;
   sinceSeconds?: number;
+  /** Unix ms (`sinceTime`), on the same clock as `epochMs`. */
+  sinceTimeMs?: number;
   limitBytes?: number;
 }
 
@@ -61,7 +63,15 @@ export function defaultParts(): ServerParts {
     unknownFieldWarnings: (paths) => unknownFieldWarnings(paths),
     componentPods: (nowIso) => componentPodObjects({ nowIso }),
     podLogText: (logs, pod, container, o) =>
-      podLogText(logs, pod, container, { nowMs: o.nowMs, epochMs: o.epochMs, tailLines: o.tailLines, sinceSeconds: o.sinceSeconds, timestamps: o.timestamps, limitBytes: o.limitBytes }),
+      podLogText(logs, pod, container, {
+        nowMs: o.nowMs,
+        epochMs: o.epochMs,
+        tailLines: o.tailLines,
+        sinceSeconds: o.sinceSeconds,
+        sinceTimeMs: o.sinceTimeMs,
+        timestamps: o.timestamps,
+        limitBytes: o.limitBytes,
+      }),
     followPodLog: (logs, pod, container, o, write) => followPodLog(logs, pod, container, write, { epochMs: o.epochMs, timestamps: o.timestamps }),
     metricsApiResponse: (path, api, store, clock, query) => (api ? metricsApiResponse(path, api, store, clock, query) : undefined),
     decodeProtobuf: (body, ct) => {

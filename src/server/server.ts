@@ -26,6 +26,8 @@ export interface ApiServerOptions {
   tickMs?: number;
   /** Called with errors thrown by the simulation during a tick (default: stderr). */
   onSimError?: (e: unknown) => void;
+  /** The clients' clock, Unix ms (default Date.now); served timestamps are shifted into its frame. */
+  wallNowMs?: () => number;
 }
 
 export class ApiServer {
@@ -47,6 +49,7 @@ export class ApiServer {
     this.handlers = new ApiHandlers(sim, opts.parts ?? defaultParts(), {
       serverAddress: () => this.address,
       settle: () => this.settle(),
+      wallNowMs: opts.wallNowMs,
     });
   }
 

@@ -676,10 +676,22 @@ export function hasPrinter(kind: string): boolean {
   return kind in PRINTERS;
 }
 
+const partials = new WeakMap<KubeObject, object>();
+
+/** The object's PartialObjectMetadata; one per stored object, so encoders can cache its JSON. */
+export function partialObjectMetadata(o: KubeObject): object {
+  let p = partials.get(o);
+  if (!p) {
+    p = { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: o.metadata };
+    partials.set(o, p);
+  }
+  return p;
+}
+
 function rowObject(o: KubeObject, include: TableOptions["includeObject"]): unknown {
   if (include === "None") return undefined;
   if (include === "Object") return o;
-  return { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: o.metadata };
+  return partialObjectMetadata(o);
 }
 
 function build(columns: ColumnDefinition[], rows: TableRow[], opts: TableOptions): Table {
