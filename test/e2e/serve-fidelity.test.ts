@@ -3,7 +3,9 @@
  * - at --speed 60 the ages kubectl computes itself (describe, events) agree with the simulated
  *   ages `kubectl get` shows, and none is `<invalid>` (timestamps are served in kubectl's frame);
  * - client-side `kubectl apply` sends $setElementOrder and $retainKeys, and the result is what
- *   kube-apiserver's strategic merge patch makes of them.
+ *   kube-apiserver's strategic merge patch makes of them;
+ * - every `kubectl create <generator>` for a served kind sends a protobuf body that decodes to the
+ *   object kubectl built (compared with --dry-run=client).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
@@ -133,4 +135,55 @@ describe("kubectl apply: $setElementOrder and $retainKeys", () => {
     const t = rows((await k.run("get", "deployment", "strat")).stdout);
     expect(t[1]![0]).toBe("strat");
   });
+});
+
+describe("kubectl create generators: protobuf bodies", () => {
+  const k = new Kubectl();
+  beforeAll(async () => {
+    await k.start({ speed: 20 });
+  });
+  afterAll(async () => {
+    await k.stop();
+  });
+
+  /** Every field kubectl set on the object (client dry run) comes back from the server dry run. */
+  function missing(client: unknown, server: unknown, path = ""): string[] {
+    if (Array.isArray(client)) {
+      if (!Array.isArray(server) || server.length !== client.length) return [`${path}[]`];
+      return client.flatMap((c, i) => missing(c, server[i], `${path}[${i}]`));
+    }
+    if (client !== null && typeof client === "object") {
+      return Object.entries(client).flatMap(([key, v]) => {
+        if (key === "creationTimestamp" || v === null || (typeof v === "object" && Object.keys(v).length === 0)) return [];
+        const s = (server as Record<string, unknown> | undefined)?.[key];
+        return s === undefined ? [`${path}.${key}`] : missing(v, s, `${path}.${key}`);
+      });
+    }
+    return client === server ? [] : [`${path}: ${JSON.stringify(client)} != ${JSON.stringify(server)}`];
+  }
+
+  const generators: string[][] = [
+    ["deployment", "g-deploy", "--image=nginx:1.27", "--replicas=3", "--port=8080", "--", "/bin/sh", "-c", "sleep 1"],
+    ["job", "g-job", "--image=busybox", "--", "echo", "hi"],
+    ["cronjob", "g-cj", "--image=busybox", "--schedule=*/5 * * * *", "--restart=OnFailure", "--", "echo", "hi"],
+    ["service", "nodeport", "g-np", "--tcp=80:8080", "--node-port=30080"],
+    ["service", "loadbalancer", "g-lb", "--tcp=443:8443"],
+    ["service", "externalname", "g-en", "--external-name=example.com"],
+    ["secret", "generic", "g-secret", "--from-literal=k=v"],
+    ["secret", "docker-registry", "g-pull", "--docker-server=r.io", "--docker-username=u", "--docker-password=p"],
+    ["configmap", "g-cm", "--from-literal=a=1", "--from-literal=b=2"],
+    ["namespace", "g-ns"],
+    ["serviceaccount", "g-sa"],
+    ["poddisruptionbudget", "g-pdb", "--selector=app=web", "--max-unavailable=25%"],
+    ["priorityclass", "g-pc", "--value=1000", "--description=d", "--preemption-policy=Never"],
+    ["quota", "g-quota", "--hard=cpu=1,memory=1Gi,pods=2", "--scopes=BestEffort"],
+  ];
+  for (const g of generators) {
+    it(`kubectl create ${g.slice(0, 2).join(" ")}`, async () => {
+      const client = await k.run("create", "--dry-run=client", "-o", "json", ...g);
+      const server = await k.run("create", "--dry-run=server", "-o", "json", ...g);
+      expect(server.stderr).toBe("");
+      expect(missing(JSON.parse(client.stdout), JSON.parse(server.stdout))).toEqual([]);
+    });
+  }
 });
