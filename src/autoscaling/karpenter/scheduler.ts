@@ -219,6 +219,10 @@ class Template {
   readonly startupTaints: Taint[];
   readonly labels: Record<string, string>;
   types: TypeInfo[] = [];
+  /** the same TypeInfo listed twice (the per-claim price sort then keeps both) */
+  hasDuplicates = false;
+  /** types sorted by price for a zone / capacity-type requirement pair (see cheapestTypes) */
+  readonly priceOrder = new Map<string, TypeInfo[]>();
   daemonOverhead: ResourceVector = emptyVector();
   constructor(readonly nodePool: KubeObject) {
     this.name = nodePool.metadata.name!;
@@ -316,6 +320,7 @@ export class Scheduler {
         for (const q of ti.reqs) if (q.operator() === "In") for (const v of q.values) this.topology.registerDomain(q.key, v);
       }
       for (const q of t.requirements) if (q.operator() === "In") for (const v of q.values) this.topology.registerDomain(q.key, v);
+      t.hasDuplicates = new Set(t.types).size !== t.types.length;
       t.daemonOverhead = this.daemonOverhead(t);
       this.templates.push(t);
     }
@@ -861,6 +866,36 @@ export class Scheduler {
     return this.results(errors);
   }
 
+  /**
+   * The claim's types in (cheapest compatible offering, name) order, truncated to MAX_INSTANCE_TYPES.
+   * Claims of a pool share few zone / capacity-type requirements, so the pool's catalog is sorted
+   * once per pair and each claim picks its members from that order (ties keep the pool's order, as
+   * the stable per-claim sort did).
+   */
+  private cheapestTypes(nc: InFlight, zone: Requirement | undefined, ct: Requirement | undefined): TypeInfo[] {
+    const t = nc.template;
+    if (t.hasDuplicates) {
+      const priced = nc.types.map((ti) => ({ ti, p: ti.cheapest(zone, ct) }));
+      priced.sort((a, b) => a.p - b.p || (a.ti.it.name < b.ti.it.name ? -1 : a.ti.it.name > b.ti.it.name ? 1 : 0));
+      return priced.slice(0, MAX_INSTANCE_TYPES).map((x) => x.ti);
+    }
+    const key = `${requirementKey(zone)}\u0000${requirementKey(ct)}`;
+    let order = t.priceOrder.get(key);
+    if (!order) {
+      const priced = t.types.map((ti, pos) => ({ ti, pos, p: ti.cheapest(zone, ct) }));
+      priced.sort((a, b) => a.p - b.p || (a.ti.it.name < b.ti.it.name ? -1 : a.ti.it.name > b.ti.it.name ? 1 : 0) || a.pos - b.pos);
+      order = priced.map((x) => x.ti);
+      t.priceOrder.set(key, order);
+    }
+    const mark = (this.typeMark ??= new Uint8Array(this.typeInfos.size));
+    for (const ti of nc.types) mark[ti.index] = 1;
+    const kept: TypeInfo[] = [];
+    for (let i = 0; i < order.length && kept.length < MAX_INSTANCE_TYPES; i++) if (mark[order[i]!.index] === 1) kept.push(order[i]!);
+    for (const ti of nc.types) mark[ti.index] = 0;
+    return kept;
+  }
+  private typeMark: Uint8Array | undefined;
+
   private results(podErrors: Map<string, string>): SolveResults {
     const newNodeClaims: NewNodeClaimPlan[] = [];
     for (const nc of this.newClaims) {
@@ -868,9 +903,7 @@ export class Scheduler {
       reqs.delete(LABEL_HOSTNAME);
       const zone = reqs.get(LABEL_ZONE);
       const ct = reqs.get(LABEL_CAPACITY_TYPE);
-      const priced = nc.types.map((ti) => ({ ti, p: ti.cheapest(zone, ct) }));
-      priced.sort((a, b) => a.p - b.p || (a.ti.it.name < b.ti.it.name ? -1 : a.ti.it.name > b.ti.it.name ? 1 : 0));
-      const kept = priced.slice(0, MAX_INSTANCE_TYPES).map((x) => x.ti);
+      const kept = this.cheapestTypes(nc, zone, ct);
       const itReq = reqs.get(LABEL_INSTANCE_TYPE);
       reqs.add(Requirement.of(LABEL_INSTANCE_TYPE, "In", kept.map((t) => t.it.name), itReq?.minValues));
       // narrow capacity-type to what the kept types offer
@@ -918,6 +951,12 @@ export class Scheduler {
 
 function sortW(list: any[] | undefined): any[] {
   return list ? [...list].sort((a, b) => b.weight - a.weight) : [];
+}
+
+/** Cache key of a requirement's value set. */
+function requirementKey(q: Requirement | undefined): string {
+  if (!q) return "*";
+  return `${q.complement ? "!" : "="}${q.valueList().join("\u0001")}|${q.greaterThan ?? ""}|${q.lessThan ?? ""}`;
 }
 
 function hostPortsOf(spec: any): string[] {
