@@ -27,6 +27,7 @@ describe("timestamps served in the client's frame", () => {
     expect(shiftTimestamp("2025-01-01T10:00:00Z", -HOUR)).toBe("2025-01-01T09:00:00Z");
     expect(shiftTimestamp("2025-01-01T00:00:10.123456Z", -10_000)).toBe("2025-01-01T00:00:00.123456Z");
     expect(shiftTimestamp("2025-01-01T23:59:59Z", 2_000)).toBe("2025-01-02T00:00:01Z");
+    expect(shiftTimestamp("0001-01-01T00:00:00Z", -HOUR)).toBe("0001-01-01T00:00:00Z");
   });
 
   it("shifts every timestamp value except in labels, annotations and data; text containing a time is left alone", () => {

@@ -30,11 +30,14 @@ export function isTimestamp(v: unknown): v is string {
   return typeof v === "string" && v.length >= 20 && v.length <= 30 && TS.test(v);
 }
 
-/** `ts` moved by `deltaMs` (a whole number of seconds), keeping its fractional digits. */
+/**
+ * `ts` moved by `deltaMs` (a whole number of seconds), keeping its fractional digits. Times before
+ * 1970 are left alone: they are Go's zero time (0001-01-01T00:00:00Z) standing for "never".
+ */
 export function shiftTimestamp(ts: string, deltaMs: number): string {
   if (deltaMs === 0) return ts;
   const t = Date.parse(ts.slice(0, 19) + "Z");
-  if (!Number.isFinite(t)) return ts;
+  if (!Number.isFinite(t) || t < 0) return ts;
   return new Date(t + deltaMs).toISOString().slice(0, 19) + ts.slice(19);
 }
 
