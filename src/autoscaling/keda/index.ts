@@ -1,7 +1,6 @@
 /** KEDA v2.16 (keda.sh/v1alpha1) on the simulated cluster. */
 export * from "./api.js";
 export * from "./names.js";
-export * from "./cron.js";
 export * from "./scalers.js";
 export * from "./expr.js";
 export * from "./executor.js";

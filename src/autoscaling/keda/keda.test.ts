@@ -1,6 +1,6 @@
 /** Unit tests: cron semantics, the formula evaluator, the executor's rows, the generated HPA. */
 import { describe, expect, it } from "vitest";
-import { cronNext, formatWall, parseCron } from "./cron.js";
+import { cronNext, formatWall, parseCron } from "../../core/cron.js";
 import { compileFormula } from "./expr.js";
 import { COND, fallbackValue, requestScale } from "./executor.js";
 import { buildHpa, quantityString } from "./hpa.js";
@@ -31,6 +31,12 @@ describe("cron (robfig standard parser, IANA zones)", () => {
   it("rejects bad schedules with robfig's words", () => {
     expect(() => parseCron("0 0 * *")).toThrow("expected exactly 5 fields, found 4");
     expect(() => parseCron("61 * * * *")).toThrow("end of range (61) above maximum (59): 61");
+  });
+  it("the cron trigger validates with KEDA's 5-field parser: descriptors and Quartz fields are errors", () => {
+    const cron = (start: string) => () => buildScaler(0, { type: "cron", metadata: { timezone: "Asia/Seoul", start, end: "0 18 * * *", desiredReplicas: "2" } });
+    expect(cron("@daily")).toThrow("error parsing start schedule: parser does not accept descriptors: @daily");
+    expect(cron("0 9 L * *")).toThrow('error parsing start schedule: failed to parse int from L: strconv.Atoi: parsing "L": invalid syntax');
+    expect(cron("0 9 * * 1-5")).not.toThrow();
   });
 });
 

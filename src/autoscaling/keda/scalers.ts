@@ -3,7 +3,7 @@
  * rules and metric values. Pure: a scaler gets its inputs (time, metric sources) from a
  * ScalerEnv and never touches the store.
  */
-import { cronNext, checkTimezone, parseCron, formatWall, type CronSchedule } from "./cron.js";
+import { cronNext, checkTimezone, parseCron, formatWall, type CronSchedule } from "../../core/cron.js";
 import {
   KEDA_VERSION,
   cronMetricName,
@@ -127,12 +127,13 @@ class CronScaler implements Scaler {
     const e = req(md, "end", "cron");
     if (s === e) throw new ScalerError("error parsing cron metadata: start and end should not be same");
     try {
-      this.start = parseCron(s);
+      // KEDA validates with cron.NewParser(Minute|Hour|Dom|Month|Dow): no @descriptors.
+      this.start = parseCron(s, { descriptors: false });
     } catch (err) {
       throw new ScalerError(`error parsing start schedule: ${(err as Error).message}`);
     }
     try {
-      this.end = parseCron(e);
+      this.end = parseCron(e, { descriptors: false });
     } catch (err) {
       throw new ScalerError(`error parsing end schedule: ${(err as Error).message}`);
     }

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { hpaMaxReplicas, hpaMinReplicas } from "./api.js";
-import { parseCron } from "./cron.js";
+import { parseCron } from "../../core/cron.js";
 import { fallbackActive, fallbackValue, requestScale } from "./executor.js";
 import { effectiveMaxScale, selectScalingStrategy } from "./scaledjob-scale.js";
 import { cronMetricName } from "./names.js";

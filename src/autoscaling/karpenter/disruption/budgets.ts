@@ -5,7 +5,7 @@
  * disruption methods spend is max(allowed − disrupting, 0).
  */
 import { parseDuration } from "../../../core/duration.js";
-import { parseCron, scheduleActive, type CronSchedule } from "./cron.js";
+import { parseCron, type CronSchedule } from "../../../core/cron.js";
 
 export type DisruptionReason = "Underutilized" | "Empty" | "Drifted";
 
@@ -35,12 +35,15 @@ function cron(spec: string): CronSchedule {
   return c;
 }
 
-/** Budget.IsActive: no schedule ⇒ always; else a window opened within the last `duration`. */
+/**
+ * Budget.IsActive: no schedule ⇒ always; else `schedule.Next(now − duration)` is not after now, i.e.
+ * a window opened within the last `duration` (Next is strictly after its argument).
+ */
 export function budgetActive(b: Budget, unixMs: number): boolean {
   if (b.schedule === undefined && b.duration === undefined) return true;
   const c = cron(b.schedule ?? "");
   const d = b.duration !== undefined ? parseDuration(b.duration) : 0;
-  return scheduleActive(c, unixMs, d);
+  return c.next(unixMs - d, "UTC") <= unixMs;
 }
 
 /** intstr.GetScaledValueFromIntOrPercent(nodes, numNodes, roundUp=true). */
