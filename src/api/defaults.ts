@@ -277,6 +277,21 @@ export function generateJobSelector(job: KubeObject, labelsAliased: boolean): vo
   if (labelsAliased || Object.keys(job.metadata.labels ?? {}).length === 0) job.metadata.labels = { ...labels };
 }
 
+/**
+ * SetDefaults_CronJob, plus the defaults of the pod template inside the job template. The job
+ * template's own JobSpec (completions, backoffLimit, …) stays as written: SetDefaults_Job runs on
+ * the Jobs the controller makes from it.
+ */
+export function defaultCronJob(cj: KubeObject): void {
+  cj.spec ??= {};
+  const s = cj.spec;
+  if (!s.concurrencyPolicy) s.concurrencyPolicy = "Allow";
+  if (isNil(s.suspend)) s.suspend = false;
+  if (isNil(s.successfulJobsHistoryLimit)) s.successfulJobsHistoryLimit = 3;
+  if (isNil(s.failedJobsHistoryLimit)) s.failedJobsHistoryLimit = 1;
+  defaultPodTemplate(s.jobTemplate?.spec?.template);
+}
+
 // ------------------------------------------------------------------------------ autoscaling/v2
 
 export const DEFAULT_CPU_UTILIZATION = 80;

@@ -8,6 +8,7 @@ import { parseQuantity } from "../core/quantity.js";
 import {
   allocateClusterIP,
   allocateNodePort,
+  defaultCronJob,
   defaultDaemonSet,
   defaultDeployment,
   defaultHPA,
@@ -33,7 +34,7 @@ import { fieldErrorText, forbidden as forbiddenError, invalid as invalidError, t
 import { dropHpaRoundTripAnnotations, hpaV1ToV2 } from "./hpa-conversion.js";
 import type { KubeObject } from "./meta.js";
 import type { AdmissionContext, KindStrategy, Store } from "./store.js";
-import { validateDaemonSet, validateDeployment, validateJob, validateReplicaSet, validateStatefulSet } from "./validation/apps.js";
+import { validateCronJob, validateDaemonSet, validateDeployment, validateJob, validateReplicaSet, validateStatefulSet } from "./validation/apps.js";
 import { validateHorizontalPodAutoscaler } from "./validation/autoscaling.js";
 import {
   goLabelSelector,
@@ -448,6 +449,8 @@ export function registerBuiltinStrategies(store: Store): void {
       (o, old) => (old ? validateJob(o, old) : [...validateJob(o), ...validateGeneratedJobSelector(o)]),
     ),
   );
+
+  reg("CronJob", strategy((o) => defaultCronJob(o), (o, old) => validateCronJob(o, old)));
 
   reg(
     "HorizontalPodAutoscaler",

@@ -1,9 +1,11 @@
 /**
  * Workload validation as pkg/apis/apps/validation and pkg/apis/batch/validation (1.32): Deployment,
- * ReplicaSet, StatefulSet, DaemonSet and Job, with their update rules (immutable selectors, the
- * StatefulSet spec allow-list, Job template immutability).
+ * ReplicaSet, StatefulSet, DaemonSet, Job and CronJob, with their update rules (immutable selectors,
+ * the StatefulSet spec allow-list, Job template immutability, a CronJob's TZ= schedules).
  */
+import { parseCron } from "../../core/cron.js";
 import { fromLabelSelector } from "../../core/labels.js";
+import { loadLocation } from "../../core/timezone.js";
 import type { KubeObject } from "../meta.js";
 import {
   forbidden,
@@ -256,36 +258,7 @@ export function validateJob(job: KubeObject, old?: KubeObject): Errs {
   const errs: Errs = [];
   validateObjectMeta(job.metadata, true, nameIsDNSSubdomain, errs);
   const spec = job.spec ?? {};
-  validateNonnegativeField(spec.parallelism, "spec.parallelism", errs);
-  validateNonnegativeField(spec.completions, "spec.completions", errs);
-  if (spec.activeDeadlineSeconds !== undefined && spec.activeDeadlineSeconds !== null) {
-    validateNonnegativeField(spec.activeDeadlineSeconds, "spec.activeDeadlineSeconds", errs);
-  }
-  validateNonnegativeField(spec.backoffLimit, "spec.backoffLimit", errs);
-  validateNonnegativeField(spec.ttlSecondsAfterFinished, "spec.ttlSecondsAfterFinished", errs);
-  if (spec.completionMode !== undefined && !["NonIndexed", "Indexed"].includes(spec.completionMode)) {
-    errs.push(notSupported("spec.completionMode", spec.completionMode, ["NonIndexed", "Indexed"]));
-  }
-  if (spec.completionMode === "Indexed" && (spec.completions === undefined || spec.completions === null)) {
-    errs.push(required("spec.completions", "when completion mode is Indexed"));
-  }
-  if (spec.selector) {
-    validateLabelSelector(spec.selector, "spec.selector", errs);
-    try {
-      const compiled = fromLabelSelector(spec.selector);
-      if (!compiled.empty && spec.template && !compiled.matches(spec.template.metadata?.labels)) {
-        errs.push(invalid("spec.template.metadata.labels", spec.template.metadata?.labels, "`selector` does not match template `labels`", goStringMap(spec.template.metadata?.labels)));
-      }
-    } catch {
-      errs.push(invalid("spec.selector", spec.selector, "invalid label selector", goLabelSelector(spec.selector)));
-    }
-  }
-  if (!spec.template) errs.push(required("spec.template"));
-  else {
-    validatePodTemplateSpec(spec.template, "spec.template", errs);
-    const rp = spec.template.spec?.restartPolicy;
-    if (rp !== "OnFailure" && rp !== "Never") errs.push(notSupported("spec.template.spec.restartPolicy", rp ?? "", ["OnFailure", "Never"]));
-  }
+  validateJobSpec(spec, "spec", errs, true);
   if (old) {
     const os = old.spec ?? {};
     if (!sameJson(spec.selector, os.selector)) errs.push(immutable("spec.selector", spec.selector, goLabelSelector(spec.selector)));
@@ -299,4 +272,117 @@ export function validateJob(job: KubeObject, old?: KubeObject): Errs {
     }
   }
   return errs;
+}
+
+/** validateJobSpec (with the Job's own selector/template-labels check when `withSelector`). */
+function validateJobSpec(spec: any, p: string, errs: Errs, withSelector: boolean): void {
+  validateNonnegativeField(spec.parallelism, `${p}.parallelism`, errs);
+  validateNonnegativeField(spec.completions, `${p}.completions`, errs);
+  if (spec.activeDeadlineSeconds !== undefined && spec.activeDeadlineSeconds !== null) {
+    validateNonnegativeField(spec.activeDeadlineSeconds, `${p}.activeDeadlineSeconds`, errs);
+  }
+  validateNonnegativeField(spec.backoffLimit, `${p}.backoffLimit`, errs);
+  validateNonnegativeField(spec.ttlSecondsAfterFinished, `${p}.ttlSecondsAfterFinished`, errs);
+  if (spec.completionMode !== undefined && !["NonIndexed", "Indexed"].includes(spec.completionMode)) {
+    errs.push(notSupported(`${p}.completionMode`, spec.completionMode, ["NonIndexed", "Indexed"]));
+  }
+  if (spec.completionMode === "Indexed" && (spec.completions === undefined || spec.completions === null)) {
+    errs.push(required(`${p}.completions`, "when completion mode is Indexed"));
+  }
+  if (withSelector && spec.selector) {
+    validateLabelSelector(spec.selector, `${p}.selector`, errs);
+    try {
+      const compiled = fromLabelSelector(spec.selector);
+      if (!compiled.empty && spec.template && !compiled.matches(spec.template.metadata?.labels)) {
+        errs.push(invalid(`${p}.template.metadata.labels`, spec.template.metadata?.labels, "`selector` does not match template `labels`", goStringMap(spec.template.metadata?.labels)));
+      }
+    } catch {
+      errs.push(invalid(`${p}.selector`, spec.selector, "invalid label selector", goLabelSelector(spec.selector)));
+    }
+  }
+  if (!spec.template) errs.push(required(`${p}.template`));
+  else {
+    validatePodTemplateSpec(spec.template, `${p}.template`, errs);
+    const rp = spec.template.spec?.restartPolicy;
+    if (rp !== "OnFailure" && rp !== "Never") errs.push(notSupported(`${p}.template.spec.restartPolicy`, rp ?? "", ["OnFailure", "Never"]));
+  }
+}
+
+// ------------------------------------------------------------------------------ CronJob
+
+/** The cronjob controller appends `-<11 digits>` to Job names, which must stay within 63 characters. */
+const CRONJOB_NAME_MAX = 52;
+
+/** IANA naming rules (data.iana.org theory.html), plus 0-9 and + for legacy names. */
+const validTimeZoneCharacters = /^[A-Za-z.\-_0-9+]{1,14}$/;
+
+/** ValidateCronJobCreate / ValidateCronJobUpdate (the 52-character name limit only on create). */
+export function validateCronJob(cj: KubeObject, old?: KubeObject): Errs {
+  const errs: Errs = [];
+  validateObjectMeta(cj.metadata, true, nameIsDNSSubdomain, errs);
+  const spec = cj.spec ?? {};
+  const oldSpec = old?.spec;
+  const schedule: string = typeof spec.schedule === "string" ? spec.schedule : "";
+  if (schedule.length === 0) errs.push(required("spec.schedule"));
+  else {
+    // TZ= in the schedule stays allowed only on an object that already had it.
+    const allowTZ = oldSpec !== undefined && typeof oldSpec.schedule === "string" && oldSpec.schedule.includes("TZ");
+    try {
+      parseCron(schedule);
+    } catch (e) {
+      errs.push(invalid("spec.schedule", schedule, (e as Error).message));
+    }
+    const hasTZ = schedule.includes("TZ");
+    if (allowTZ && hasTZ && spec.timeZone !== undefined && spec.timeZone !== null) {
+      errs.push(invalid("spec.schedule", schedule, "cannot use both timeZone field and TZ or CRON_TZ in schedule"));
+    } else if (!allowTZ && hasTZ) {
+      errs.push(invalid("spec.schedule", schedule, "cannot use TZ or CRON_TZ in schedule, use timeZone field instead"));
+    }
+  }
+  if (spec.startingDeadlineSeconds !== undefined && spec.startingDeadlineSeconds !== null) {
+    validateNonnegativeField(spec.startingDeadlineSeconds, "spec.startingDeadlineSeconds", errs);
+  }
+  if (oldSpec === undefined || (oldSpec.timeZone ?? undefined) !== (spec.timeZone ?? undefined)) validateTimeZone(spec.timeZone, errs);
+  const cp = spec.concurrencyPolicy ?? "";
+  if (cp === "") errs.push(required("spec.concurrencyPolicy"));
+  else if (!["Allow", "Forbid", "Replace"].includes(cp)) errs.push(notSupported("spec.concurrencyPolicy", cp, ["Allow", "Forbid", "Replace"]));
+  // ValidateJobTemplateSpec: the Job spec; the selector is always generated.
+  const jt = spec.jobTemplate?.spec ?? {};
+  validateJobSpec(jt, "spec.jobTemplate.spec", errs, false);
+  if (jt.selector !== undefined && jt.selector !== null) {
+    errs.push(invalid("spec.jobTemplate.spec.selector", jt.selector, "`selector` will be auto-generated", goLabelSelector(jt.selector)));
+  }
+  if (jt.manualSelector === true) errs.push(notSupported("spec.jobTemplate.spec.manualSelector", true, ["nil", "false"]));
+  if (spec.successfulJobsHistoryLimit !== undefined && spec.successfulJobsHistoryLimit !== null) {
+    validateNonnegativeField(spec.successfulJobsHistoryLimit, "spec.successfulJobsHistoryLimit", errs);
+  }
+  if (spec.failedJobsHistoryLimit !== undefined && spec.failedJobsHistoryLimit !== null) {
+    validateNonnegativeField(spec.failedJobsHistoryLimit, "spec.failedJobsHistoryLimit", errs);
+  }
+  const name = cj.metadata?.name ?? "";
+  if (!old && name.length > CRONJOB_NAME_MAX) errs.push(invalid("metadata.name", name, `must be no more than ${CRONJOB_NAME_MAX} characters`));
+  return errs;
+}
+
+function validateTimeZone(tz: unknown, errs: Errs): void {
+  if (tz === undefined || tz === null) return;
+  const name = String(tz);
+  if (name.length === 0) {
+    errs.push(invalid("spec.timeZone", name, "timeZone must be nil or non-empty string"));
+    return;
+  }
+  for (const part of name.split("/")) {
+    if (part === "." || part === ".." || part.startsWith("-") || !validTimeZoneCharacters.test(part)) {
+      errs.push(invalid("spec.timeZone", name, `unknown time zone ${name}`));
+      return;
+    }
+  }
+  if (name.toLowerCase() === "local") {
+    errs.push(invalid("spec.timeZone", name, "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones"));
+  }
+  try {
+    loadLocation(name);
+  } catch (e) {
+    errs.push(invalid("spec.timeZone", name, (e as Error).message));
+  }
 }
