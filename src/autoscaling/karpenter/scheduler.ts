@@ -186,6 +186,8 @@ class Shape {
   matchingSelf: boolean[] = [];
   counting: TopologyGroup[] = [];
   topoGen = -1;
+  /** per bucket, skip list over the entries whose claim rejects this shape for good (InFlight.dead) */
+  skip: number[][] = [];
   constructor(
     readonly namespace: string,
     readonly labels: Record<string, string>,
@@ -291,7 +293,10 @@ export class Scheduler {
   private readonly templates: Template[] = [];
   private readonly existing: Existing[] = [];
   private readonly newClaims: InFlight[] = [];
+  /** buckets[n]: claims in the order they reached n pods (append-only; entries go stale as claims grow) */
   private buckets: InFlight[][] = [];
+  /** skip lists (see nextLive) over buckets[n] for entries whose claim has moved to a later bucket */
+  private staleSkip: number[][] = [];
   private readonly shapes = new Map<string, Shape>();
   private readonly typeInfos = new Map<CloudInstanceType, TypeInfo>();
   private readonly remaining = new Map<string, Partial<ResourceList>>();
@@ -708,22 +713,24 @@ export class Scheduler {
     }
     // NodeClaims of this solve, fewest pods first
     const buckets = this.buckets;
+    const s = pd.shape;
     for (let b = 0; b < buckets.length; b++) {
-      const list = buckets[b];
-      if (!list || list.length === 0) continue;
-      let stale = 0;
-      for (let i = 0; i < list.length; i++) {
+      const list = buckets[b]!;
+      if (list.length === 0) continue;
+      const stale = this.staleSkip[b]!;
+      const dead = (s.skip[b] ??= []);
+      for (let i = nextLive(stale, dead, 0, list.length); i < list.length; i = nextLive(stale, dead, i + 1, list.length)) {
         const nc = list[i]!;
         if (nc.pods.length !== b) {
-          stale++;
+          skipOne(stale, i);
           continue;
         }
         if (this.tryInFlight(pd, nc, false) === undefined) {
           this.bucketPush(nc);
           return undefined;
         }
+        if (nc.dead.has(s)) skipOne(dead, i);
       }
-      if (stale > 16 && stale * 2 > list.length) buckets[b] = list.filter((nc) => nc.pods.length === b);
     }
     // new NodeClaim per template in weight order
     const errs: string[] = [];
@@ -772,7 +779,10 @@ export class Scheduler {
     // A claim that cannot take even the smallest pod of the batch is never visited again.
     if (nc.maxCpu - nc.requests.cpu < this.minCpu || nc.maxMem - nc.requests.memory < this.minMem || nc.maxPods - nc.requests.pods < 1) return;
     const n = nc.pods.length;
-    while (this.buckets.length <= n) this.buckets.push([]);
+    while (this.buckets.length <= n) {
+      this.buckets.push([]);
+      this.staleSkip.push([]);
+    }
     this.buckets[n]!.push(nc);
   }
 
@@ -951,6 +961,38 @@ export class Scheduler {
 
 function sortW(list: any[] | undefined): any[] {
   return list ? [...list].sort((a, b) => b.weight - a.weight) : [];
+}
+
+/*
+ * Skip lists over an append-only bucket: jump[i] = 0 while entry i may still take a pod, else an index
+ * > i from where to continue. Path compression keeps a walk over long dead runs near O(1), so a pod
+ * does not revisit the claims that stale moves or monotone rejections (taints, requirements,
+ * hostname topology) have already ruled out, while live entries keep their order.
+ */
+function skipOne(jump: number[], i: number): void {
+  while (jump.length <= i) jump.push(0);
+  jump[i] = i + 1;
+}
+
+function follow(jump: number[], i: number): number {
+  let r = i;
+  while (r < jump.length && jump[r]! !== 0) r = jump[r]!;
+  while (i < jump.length && jump[i]! !== 0 && jump[i]! < r) {
+    const n = jump[i]!;
+    jump[i] = r;
+    i = n;
+  }
+  return r;
+}
+
+/** First index ≥ i that neither skip list excludes (len when none). */
+function nextLive(a: number[], b: number[], i: number, len: number): number {
+  while (i < len) {
+    const j = follow(b, follow(a, i));
+    if (j === i) return i;
+    i = j;
+  }
+  return i;
 }
 
 /** Cache key of a requirement's value set. */
