@@ -16,12 +16,13 @@
  * bound check.
  */
 import type { KubeObject } from "../../api/meta.js";
-import type { CloudInstanceType, NodeRequirement, Offering, ResourceList } from "../../cloud/provider.js";
+import type { CloudInstanceType, NodeRequirement, ResourceList } from "../../cloud/provider.js";
 import { fromLabelSelector, Selector, type LabelSelector } from "../../core/labels.js";
 import { addInto, emptyVector, podRequests, type ResourceVector } from "../../scheduling/resources.js";
 import { Requirement, Requirements, LABEL_CAPACITY_TYPE, LABEL_HOSTNAME, LABEL_INSTANCE_TYPE, LABEL_NODEPOOL, LABEL_ZONE } from "../../scheduling/requirements.js";
 import { toleratesTaint, type Taint, type Toleration } from "../../scheduling/taints.js";
 import type { StateNode } from "./state.js";
+import { isEmptySet, overlaps, PoolCatalog, TypeInfo, type TypeSet } from "./catalog.js";
 import { Topology, TopologyGroup } from "./topology.js";
 
 /** v1.0–v1.6 core scheduler truncation (and always at CreateFleet). */
@@ -98,76 +99,6 @@ function selectorOf(sel: LabelSelector | undefined | null): Selector {
 
 // ---------------------------------------------------------------------------------- instance types
 
-class TypeInfo {
-  readonly reqs: Requirements;
-  readonly cpu: number;
-  readonly mem: number;
-  readonly pods: number;
-  readonly eph: number;
-  readonly ext: Array<[string, number]>;
-  readonly capacity: ResourceList;
-  readonly offerings: Offering[];
-  constructor(
-    readonly it: CloudInstanceType,
-    readonly index: number,
-  ) {
-    this.reqs = Requirements.fromNodeSelector(it.requirements);
-    if (!this.reqs.has(LABEL_INSTANCE_TYPE)) this.reqs.add(Requirement.of(LABEL_INSTANCE_TYPE, "In", [it.name]));
-    const zones = new Set<string>();
-    const cts = new Set<string>();
-    for (const o of it.offerings) {
-      zones.add(o.zone);
-      cts.add(o.capacityType);
-    }
-    if (!this.reqs.has(LABEL_ZONE)) this.reqs.add(Requirement.of(LABEL_ZONE, "In", [...zones]));
-    if (!this.reqs.has(LABEL_CAPACITY_TYPE)) this.reqs.add(Requirement.of(LABEL_CAPACITY_TYPE, "In", [...cts]));
-    const a = it.allocatable;
-    this.cpu = a.cpu;
-    this.mem = a.memory;
-    this.pods = a.pods;
-    this.eph = a.ephemeralStorage;
-    this.ext = [];
-    for (const k in a) if (k !== "cpu" && k !== "memory" && k !== "pods" && k !== "ephemeralStorage") this.ext.push([k, a[k]!]);
-    this.capacity = it.capacity;
-    this.offerings = it.offerings;
-  }
-
-  fits(r: ResourceVector): boolean {
-    if (r.cpu > this.cpu || r.memory > this.mem || r.pods > this.pods || r.ephemeralStorage > this.eph) return false;
-    for (const k in r) {
-      if (k === "cpu" || k === "memory" || k === "pods" || k === "ephemeralStorage") continue;
-      const q = r[k]!;
-      if (q === 0) continue;
-      let have = 0;
-      for (const [n, v] of this.ext) if (n === k) have = v;
-      if (q > have) return false;
-    }
-    return true;
-  }
-
-  /** Cheapest available offering compatible with the zone / capacity-type requirements (Infinity if none). */
-  cheapest(zone: Requirement | undefined, ct: Requirement | undefined): number {
-    let best = Infinity;
-    for (const o of this.offerings) {
-      if (!o.available) continue;
-      if (zone && !zone.has(o.zone)) continue;
-      if (ct && !ct.has(o.capacityType)) continue;
-      if (o.price < best) best = o.price;
-    }
-    return best;
-  }
-
-  hasOffering(zone: Requirement | undefined, ct: Requirement | undefined): boolean {
-    for (const o of this.offerings) {
-      if (!o.available) continue;
-      if (zone && !zone.has(o.zone)) continue;
-      if (ct && !ct.has(o.capacityType)) continue;
-      return true;
-    }
-    return false;
-  }
-}
-
 // ---------------------------------------------------------------------------------------- pods
 
 interface HostPortSpec {
@@ -221,10 +152,7 @@ class Template {
   readonly startupTaints: Taint[];
   readonly labels: Record<string, string>;
   types: TypeInfo[] = [];
-  /** the same TypeInfo listed twice (the per-claim price sort then keeps both) */
-  hasDuplicates = false;
-  /** types sorted by price for a zone / capacity-type requirement pair (see cheapestTypes) */
-  readonly priceOrder = new Map<string, TypeInfo[]>();
+  catalog!: PoolCatalog;
   daemonOverhead: ResourceVector = emptyVector();
   constructor(readonly nodePool: KubeObject) {
     this.name = nodePool.metadata.name!;
@@ -250,22 +178,10 @@ class InFlight {
     readonly template: Template,
     readonly hostname: string,
     public reqs: Requirements,
-    public types: TypeInfo[],
+    /** positions in template.catalog of the types still possible */
+    readonly types: TypeSet,
   ) {
     this.requests = { ...template.daemonOverhead };
-  }
-  updateMax(): void {
-    let c = 0;
-    let m = 0;
-    let p = 0;
-    for (const t of this.types) {
-      if (t.cpu > c) c = t.cpu;
-      if (t.mem > m) m = t.mem;
-      if (t.pods > p) p = t.pods;
-    }
-    this.maxCpu = c;
-    this.maxMem = m;
-    this.maxPods = p;
   }
 }
 
@@ -325,7 +241,7 @@ export class Scheduler {
         for (const q of ti.reqs) if (q.operator() === "In") for (const v of q.values) this.topology.registerDomain(q.key, v);
       }
       for (const q of t.requirements) if (q.operator() === "In") for (const v of q.values) this.topology.registerDomain(q.key, v);
-      t.hasDuplicates = new Set(t.types).size !== t.types.length;
+      t.catalog = new PoolCatalog(t.types);
       t.daemonOverhead = this.daemonOverhead(t);
       this.templates.push(t);
     }
@@ -629,6 +545,7 @@ export class Scheduler {
     const err = this.computeDeltas(pd, nc.reqs, true, fresh);
     if (err) return err;
     const deltas = this.deltas;
+    const cat = t.catalog;
     let zoneReq = nc.reqs.get(LABEL_ZONE);
     let ctReq = nc.reqs.get(LABEL_CAPACITY_TYPE);
     let offeringChanged = fresh;
@@ -646,29 +563,63 @@ export class Scheduler {
     for (const k in total) total[k] = 0;
     for (const k in req) total[k] = req[k]!;
     for (const k in r) total[k] = (total[k] ?? 0) + r[k]!;
-    const out = this.scratch;
-    out.length = 0;
-    let reqOk = false;
-    let fitOk = false;
-    let offOk = false;
-    for (const ti of nc.types) {
-      let rq = true;
-      if (fresh) rq = ti.reqs.intersects(nc.reqs) === undefined;
-      if (rq) for (const d of deltas) {
-        const q = ti.reqs.get(d.key);
-        if (q && !q.intersects(d)) {
-          rq = false;
+    // candidates: the claim's types ∩ requirement masks of the changed keys ∩ offering mask
+    const W = cat.words;
+    const cand = this.candScratch.length === W ? this.candScratch : (this.candScratch = new Uint32Array(W));
+    cand.set(nc.types);
+    let reqMask: TypeSet | undefined;
+    if (fresh) reqMask = this.freshMask(nc);
+    for (const d of deltas) {
+      if (!cat.constrains(d.key)) continue;
+      const m = cat.requirementMask(d);
+      if (reqMask === undefined) reqMask = m;
+      else {
+        const acc = reqMask === this.reqScratch ? reqMask : (this.reqScratch = Uint32Array.from(reqMask));
+        for (let w = 0; w < W; w++) acc[w]! &= m[w]!;
+        reqMask = acc;
+      }
+    }
+    const offMask = offeringChanged ? cat.offeringMask(zoneReq, ctReq) : undefined;
+    if (reqMask) for (let w = 0; w < W; w++) cand[w]! &= reqMask[w]!;
+    if (offMask) for (let w = 0; w < W; w++) cand[w]! &= offMask[w]!;
+    // fit of the summed requests over the candidates; the survivors' largest allocatable bounds later pods
+    const ext = hasExtended(total);
+    const { cpu, mem, pods, eph } = cat;
+    const tc = total.cpu;
+    const tm = total.memory;
+    const tp = total.pods;
+    const te = total.ephemeralStorage;
+    let maxCpu = 0;
+    let maxMem = 0;
+    let maxPods = 0;
+    let any = false;
+    for (let w = 0; w < W; w++) {
+      let x = cand[w]!;
+      let keep = x;
+      while (x !== 0) {
+        const low = x & -x;
+        x ^= low;
+        const i = w * 32 + 31 - Math.clz32(low);
+        if (tc > cpu[i]! || tm > mem[i]! || tp > pods[i]! || te > eph[i]! || (ext && !cat.types[i]!.fits(total))) {
+          keep ^= low;
+          continue;
+        }
+        if (cpu[i]! > maxCpu) maxCpu = cpu[i]!;
+        if (mem[i]! > maxMem) maxMem = mem[i]!;
+        if (pods[i]! > maxPods) maxPods = pods[i]!;
+      }
+      cand[w] = keep;
+      if (keep !== 0) any = true;
+    }
+    if (!any) {
+      const reqOk = reqMask === undefined ? !isEmptySet(nc.types) : overlaps(nc.types, reqMask);
+      const offOk = offMask === undefined ? !isEmptySet(nc.types) : overlaps(nc.types, offMask);
+      let fitOk = false;
+      for (const ti of cat.members(nc.types))
+        if (ti.fits(total)) {
+          fitOk = true;
           break;
         }
-      }
-      const fit = ti.fits(total);
-      const off = !offeringChanged || ti.hasOffering(zoneReq, ctReq);
-      if (rq) reqOk = true;
-      if (fit) fitOk = true;
-      if (off) offOk = true;
-      if (rq && fit && off) out.push(ti);
-    }
-    if (out.length === 0) {
       let reason: string;
       if (!reqOk && !fitOk && !offOk) reason = "no instance type met the scheduling requirements or had enough resources or had a required offering";
       else if (!reqOk && !fitOk) reason = "no instance type met the scheduling requirements or had enough resources";
@@ -684,24 +635,48 @@ export class Scheduler {
     }
     const newReqs = deltas.length > 0 ? this.applyDeltas(nc.reqs) : nc.reqs;
     // minValues (Strict policy)
+    let survivors: TypeInfo[] | undefined;
     for (const q of newReqs) {
       if (q.minValues === undefined) continue;
       const vals = new Set<string>();
-      for (const ti of out) {
+      for (const ti of (survivors ??= cat.members(cand))) {
         const tq = ti.reqs.get(q.key);
         if (tq && !tq.complement) for (const v of tq.values) if (q.has(v)) vals.add(v);
       }
       if (vals.size < q.minValues) return `minValues requirement is not met for ${q.key}`;
     }
-    nc.types = out.slice();
+    nc.types.set(cand);
     nc.reqs = newReqs;
     addInto(req, r);
     for (const hp of s.hostPorts) nc.hostPorts.add(hp);
     nc.pods.push(pd.pod);
-    nc.updateMax();
+    nc.maxCpu = maxCpu;
+    nc.maxMem = maxMem;
+    nc.maxPods = maxPods;
     this.record(s, newReqs);
     return undefined;
   }
+
+  /**
+   * Types of a new claim whose requirements intersect the claim's (Requirements.Intersects, two
+   * negative requirements never conflict). The pool's types already intersect the pool's
+   * requirements, so only keys the claim narrowed (its hostname) can exclude any; undefined when none does.
+   */
+  private freshMask(nc: InFlight): TypeSet | undefined {
+    const t = nc.template;
+    let changed: Requirement[] | undefined;
+    for (const q of nc.reqs) if (t.requirements.get(q.key) !== q && t.catalog.constrains(q.key)) (changed ??= []).push(q);
+    if (!changed) return undefined;
+    return t.catalog.subset((ti) => {
+      for (const q of changed) {
+        const tq = ti.reqs.get(q.key);
+        if (tq && !tq.intersects(q) && !(tq.isNegative() && q.isNegative())) return false;
+      }
+      return true;
+    });
+  }
+  private candScratch = new Uint32Array(0);
+  private reqScratch: TypeSet | undefined;
   private totalScratch: ResourceVector = emptyVector();
 
   private add(pd: PodData): string | undefined {
@@ -735,18 +710,18 @@ export class Scheduler {
     // new NodeClaim per template in weight order
     const errs: string[] = [];
     for (const t of this.templates) {
-      let types = t.types;
+      let types: TypeSet;
       const rem = this.remaining.get(t.name);
       if (rem) {
-        types = types.filter((ti) => {
+        types = t.catalog.subset((ti) => {
           for (const k in rem) if ((ti.capacity[k] ?? 0) > rem[k]!) return false;
           return true;
         });
-        if (types.length === 0) {
+        if (isEmptySet(types)) {
           errs.push(`all available instance types exceed limits for nodepool: "${t.name}"`);
           continue;
         }
-      }
+      } else types = t.catalog.all.slice();
       const hostname = `hostname-placeholder-${String(++hostnameSeq).padStart(4, "0")}`;
       this.topology.registerDomain(LABEL_HOSTNAME, hostname);
       const reqs = t.requirements.clone().add(Requirement.of(LABEL_HOSTNAME, "In", [hostname]));
@@ -762,7 +737,7 @@ export class Scheduler {
       if (rem) {
         for (const k in rem) {
           let max = 0;
-          for (const ti of nc.types) if ((ti.capacity[k] ?? 0) > max) max = ti.capacity[k] ?? 0;
+          for (const ti of t.catalog.members(nc.types)) if ((ti.capacity[k] ?? 0) > max) max = ti.capacity[k] ?? 0;
           rem[k] = rem[k]! - max;
         }
       }
@@ -876,36 +851,6 @@ export class Scheduler {
     return this.results(errors);
   }
 
-  /**
-   * The claim's types in (cheapest compatible offering, name) order, truncated to MAX_INSTANCE_TYPES.
-   * Claims of a pool share few zone / capacity-type requirements, so the pool's catalog is sorted
-   * once per pair and each claim picks its members from that order (ties keep the pool's order, as
-   * the stable per-claim sort did).
-   */
-  private cheapestTypes(nc: InFlight, zone: Requirement | undefined, ct: Requirement | undefined): TypeInfo[] {
-    const t = nc.template;
-    if (t.hasDuplicates) {
-      const priced = nc.types.map((ti) => ({ ti, p: ti.cheapest(zone, ct) }));
-      priced.sort((a, b) => a.p - b.p || (a.ti.it.name < b.ti.it.name ? -1 : a.ti.it.name > b.ti.it.name ? 1 : 0));
-      return priced.slice(0, MAX_INSTANCE_TYPES).map((x) => x.ti);
-    }
-    const key = `${requirementKey(zone)}\u0000${requirementKey(ct)}`;
-    let order = t.priceOrder.get(key);
-    if (!order) {
-      const priced = t.types.map((ti, pos) => ({ ti, pos, p: ti.cheapest(zone, ct) }));
-      priced.sort((a, b) => a.p - b.p || (a.ti.it.name < b.ti.it.name ? -1 : a.ti.it.name > b.ti.it.name ? 1 : 0) || a.pos - b.pos);
-      order = priced.map((x) => x.ti);
-      t.priceOrder.set(key, order);
-    }
-    const mark = (this.typeMark ??= new Uint8Array(this.typeInfos.size));
-    for (const ti of nc.types) mark[ti.index] = 1;
-    const kept: TypeInfo[] = [];
-    for (let i = 0; i < order.length && kept.length < MAX_INSTANCE_TYPES; i++) if (mark[order[i]!.index] === 1) kept.push(order[i]!);
-    for (const ti of nc.types) mark[ti.index] = 0;
-    return kept;
-  }
-  private typeMark: Uint8Array | undefined;
-
   private results(podErrors: Map<string, string>): SolveResults {
     const newNodeClaims: NewNodeClaimPlan[] = [];
     for (const nc of this.newClaims) {
@@ -913,7 +858,7 @@ export class Scheduler {
       reqs.delete(LABEL_HOSTNAME);
       const zone = reqs.get(LABEL_ZONE);
       const ct = reqs.get(LABEL_CAPACITY_TYPE);
-      const kept = this.cheapestTypes(nc, zone, ct);
+      const kept = nc.template.catalog.cheapest(nc.types, zone, ct, MAX_INSTANCE_TYPES);
       const itReq = reqs.get(LABEL_INSTANCE_TYPE);
       reqs.add(Requirement.of(LABEL_INSTANCE_TYPE, "In", kept.map((t) => t.it.name), itReq?.minValues));
       // narrow capacity-type to what the kept types offer
@@ -995,10 +940,9 @@ function nextLive(a: number[], b: number[], i: number, len: number): number {
   return i;
 }
 
-/** Cache key of a requirement's value set. */
-function requirementKey(q: Requirement | undefined): string {
-  if (!q) return "*";
-  return `${q.complement ? "!" : "="}${q.valueList().join("\u0001")}|${q.greaterThan ?? ""}|${q.lessThan ?? ""}`;
+function hasExtended(v: ResourceVector): boolean {
+  for (const k in v) if (k !== "cpu" && k !== "memory" && k !== "pods" && k !== "ephemeralStorage" && v[k] !== 0) return true;
+  return false;
 }
 
 function hostPortsOf(spec: any): string[] {

@@ -1,0 +1,228 @@
+/**
+ * A NodePool's instance types for one scheduling solve, as the provisioning scheduler filters them
+ * (`NodeClaim.Add` → `filterInstanceTypesByRequirements`, v1.0–v1.2): requirement compatibility,
+ * fit of the summed requests, and an available offering in the claim's zones / capacity types.
+ *
+ * Every NodeClaim of the solve keeps a subset of the pool's types; subsets are bitsets over the
+ * pool's type positions, so filtering a claim is a few word ANDs with cached masks (one per distinct
+ * requirement or zone / capacity-type pair) plus one pass over the surviving types' allocatable
+ * arrays. Bit order is the pool's type order, which is the order the per-claim lists had.
+ */
+import type { CloudInstanceType, Offering, ResourceList } from "../../cloud/provider.js";
+import type { ResourceVector } from "../../scheduling/resources.js";
+import { Requirement, Requirements, LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TYPE, LABEL_ZONE } from "../../scheduling/requirements.js";
+
+/** One instance type's requirements (offerings folded in), allocatable and offerings. */
+export class TypeInfo {
+  readonly reqs: Requirements;
+  readonly cpu: number;
+  readonly mem: number;
+  readonly pods: number;
+  readonly eph: number;
+  readonly ext: Array<[string, number]>;
+  readonly capacity: ResourceList;
+  readonly offerings: Offering[];
+  constructor(
+    readonly it: CloudInstanceType,
+    readonly index: number,
+  ) {
+    this.reqs = Requirements.fromNodeSelector(it.requirements);
+    if (!this.reqs.has(LABEL_INSTANCE_TYPE)) this.reqs.add(Requirement.of(LABEL_INSTANCE_TYPE, "In", [it.name]));
+    const zones = new Set<string>();
+    const cts = new Set<string>();
+    for (const o of it.offerings) {
+      zones.add(o.zone);
+      cts.add(o.capacityType);
+    }
+    if (!this.reqs.has(LABEL_ZONE)) this.reqs.add(Requirement.of(LABEL_ZONE, "In", [...zones]));
+    if (!this.reqs.has(LABEL_CAPACITY_TYPE)) this.reqs.add(Requirement.of(LABEL_CAPACITY_TYPE, "In", [...cts]));
+    const a = it.allocatable;
+    this.cpu = a.cpu;
+    this.mem = a.memory;
+    this.pods = a.pods;
+    this.eph = a.ephemeralStorage;
+    this.ext = [];
+    for (const k in a) if (k !== "cpu" && k !== "memory" && k !== "pods" && k !== "ephemeralStorage") this.ext.push([k, a[k]!]);
+    this.capacity = it.capacity;
+    this.offerings = it.offerings;
+  }
+
+  fits(r: ResourceVector): boolean {
+    if (r.cpu > this.cpu || r.memory > this.mem || r.pods > this.pods || r.ephemeralStorage > this.eph) return false;
+    for (const k in r) {
+      if (k === "cpu" || k === "memory" || k === "pods" || k === "ephemeralStorage") continue;
+      const q = r[k]!;
+      if (q === 0) continue;
+      let have = 0;
+      for (const [n, v] of this.ext) if (n === k) have = v;
+      if (q > have) return false;
+    }
+    return true;
+  }
+
+  /** Cheapest available offering compatible with the zone / capacity-type requirements (Infinity if none). */
+  cheapest(zone: Requirement | undefined, ct: Requirement | undefined): number {
+    let best = Infinity;
+    for (const o of this.offerings) {
+      if (!o.available) continue;
+      if (zone && !zone.has(o.zone)) continue;
+      if (ct && !ct.has(o.capacityType)) continue;
+      if (o.price < best) best = o.price;
+    }
+    return best;
+  }
+
+  hasOffering(zone: Requirement | undefined, ct: Requirement | undefined): boolean {
+    for (const o of this.offerings) {
+      if (!o.available) continue;
+      if (zone && !zone.has(o.zone)) continue;
+      if (ct && !ct.has(o.capacityType)) continue;
+      return true;
+    }
+    return false;
+  }
+}
+
+// ------------------------------------------------------------------------------------ bitsets
+
+export type TypeSet = Uint32Array;
+
+export function isEmptySet(a: TypeSet): boolean {
+  for (let w = 0; w < a.length; w++) if (a[w] !== 0) return false;
+  return true;
+}
+
+/** True when a ∩ b is non-empty. */
+export function overlaps(a: TypeSet, b: TypeSet): boolean {
+  for (let w = 0; w < a.length; w++) if ((a[w]! & b[w]!) !== 0) return true;
+  return false;
+}
+
+/** Positions of the set bits, ascending. */
+export function positions(a: TypeSet): number[] {
+  const out: number[] = [];
+  for (let w = 0; w < a.length; w++) {
+    let x = a[w]!;
+    while (x !== 0) {
+      const low = x & -x;
+      out.push(w * 32 + 31 - Math.clz32(low));
+      x ^= low;
+    }
+  }
+  return out;
+}
+
+/** Value-set key of a requirement (equal keys ⇒ equal sets; unsorted, so equal sets may differ). */
+export function requirementKey(q: Requirement | undefined): string {
+  if (!q) return "*";
+  let s = q.complement ? "!" : "=";
+  for (const v of q.values) s += v + "\u0001";
+  return `${s}|${q.greaterThan ?? ""}|${q.lessThan ?? ""}`;
+}
+
+/** A NodePool's compatible instance types (in the pool's order) with cached filter masks. */
+export class PoolCatalog {
+  readonly words: number;
+  readonly cpu: Float64Array;
+  readonly mem: Float64Array;
+  readonly pods: Float64Array;
+  readonly eph: Float64Array;
+  /** every type */
+  readonly all: TypeSet;
+  private readonly typeKeys = new Set<string>();
+  private readonly requirementMasks = new Map<string, TypeSet>();
+  private readonly offeringMasks = new Map<string, TypeSet>();
+  private readonly priceOrders = new Map<string, Int32Array>();
+
+  constructor(readonly types: readonly TypeInfo[]) {
+    const n = types.length;
+    this.words = Math.max(1, Math.ceil(n / 32));
+    this.cpu = new Float64Array(n);
+    this.mem = new Float64Array(n);
+    this.pods = new Float64Array(n);
+    this.eph = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const t = types[i]!;
+      // `undefined` allocatable reads as NaN: every comparison false, as with the object fields
+      this.cpu[i] = t.cpu;
+      this.mem[i] = t.mem;
+      this.pods[i] = t.pods;
+      this.eph[i] = t.eph;
+      for (const k of t.reqs.keys()) this.typeKeys.add(k);
+    }
+    this.all = this.subset(() => true);
+  }
+
+  empty(): TypeSet {
+    return new Uint32Array(this.words);
+  }
+
+  /** The set of the types `keep` accepts. */
+  subset(keep: (t: TypeInfo) => boolean): TypeSet {
+    const s = this.empty();
+    for (let i = 0; i < this.types.length; i++) if (keep(this.types[i]!)) s[i >>> 5]! |= 1 << (i & 31);
+    return s;
+  }
+
+  /** Some type of the pool has a requirement on `key` (otherwise no requirement on it filters types). */
+  constrains(key: string): boolean {
+    return this.typeKeys.has(key);
+  }
+
+  /** Types whose requirement on q.key is absent or intersects q (the per-key filter of NodeClaim.Add). */
+  requirementMask(q: Requirement): TypeSet {
+    const key = `${q.key}\u0000${requirementKey(q)}`;
+    let m = this.requirementMasks.get(key);
+    if (!m) {
+      m = this.subset((t) => {
+        const tq = t.reqs.get(q.key);
+        return tq === undefined || tq.intersects(q);
+      });
+      this.requirementMasks.set(key, m);
+    }
+    return m;
+  }
+
+  /** Types with an available offering in the zone / capacity-type requirements. */
+  offeringMask(zone: Requirement | undefined, ct: Requirement | undefined): TypeSet {
+    const key = `${requirementKey(zone)}\u0000${requirementKey(ct)}`;
+    let m = this.offeringMasks.get(key);
+    if (!m) {
+      m = this.subset((t) => t.hasOffering(zone, ct));
+      this.offeringMasks.set(key, m);
+    }
+    return m;
+  }
+
+  /**
+   * Type positions by (cheapest compatible offering, name, position): the pool's catalog is sorted
+   * once per zone / capacity-type pair and each claim takes its members in that order, which is the
+   * order a stable per-claim sort by (price, name) gives.
+   */
+  priceOrder(zone: Requirement | undefined, ct: Requirement | undefined): Int32Array {
+    const key = `${requirementKey(zone)}\u0000${requirementKey(ct)}`;
+    let order = this.priceOrders.get(key);
+    if (!order) {
+      const priced = this.types.map((ti, pos) => ({ name: ti.it.name, pos, p: ti.cheapest(zone, ct) }));
+      priced.sort((a, b) => a.p - b.p || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || a.pos - b.pos);
+      order = Int32Array.from(priced, (x) => x.pos);
+      this.priceOrders.set(key, order);
+    }
+    return order;
+  }
+
+  /** The first `max` members of `set` in price order. */
+  cheapest(set: TypeSet, zone: Requirement | undefined, ct: Requirement | undefined, max: number): TypeInfo[] {
+    const order = this.priceOrder(zone, ct);
+    const out: TypeInfo[] = [];
+    for (let i = 0; i < order.length && out.length < max; i++) {
+      const p = order[i]!;
+      if ((set[p >>> 5]! & (1 << (p & 31))) !== 0) out.push(this.types[p]!);
+    }
+    return out;
+  }
+
+  members(set: TypeSet): TypeInfo[] {
+    return positions(set).map((p) => this.types[p]!);
+  }
+}
