@@ -6,11 +6,15 @@ import { parseArgs } from "node:util";
 import { runCommand } from "./run.js";
 import { serveCommand } from "./serve.js";
 import { nodesCommand } from "./nodes.js";
+import { compareMain } from "./compare.js";
 
 const USAGE = `scalelab — the EKS autoscaling stack on a simulated cluster, on virtual time
 
 Usage:
   scalelab run FILE [--output text|json] [--seed N] [--until DURATION] [--speed N] [--logs] [--quiet-pods] [-A] [--nodes]
+
+  scalelab compare A.yaml B.yaml [C.yaml…] [--seed N] [--until DURATION] [--output text|json]
+  scalelab compare FILE --variant 'NAME: [Kind/name] path=value[; …]' [--variant …] [--seed N] [--until DURATION] [--output text|json]
 
   scalelab nodes FILE [--at DURATION] [--seed N] [--resources cpu,memory] [--node-selector SELECTOR]
   scalelab nodes --kubeconfig PATH | --server URL [--token T]   (the view of a running scalelab serve)
@@ -19,6 +23,8 @@ Usage:
 
 Commands:
   run     Run a scenario file (a Scenario document plus Kubernetes manifests) and print what happens.
+  compare Run scenarios (or variants of one) with the same seed and print their summaries side by side
+          (scalelab compare --help for the options).
   nodes   Run a scenario to --at and print the eks-node-viewer view (requests vs allocatable, $/hour, $/month).
   serve   Run the simulation at --speed x real time and serve the Kubernetes API (kubectl works verbatim).
 
@@ -43,6 +49,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (cmd === "serve") return serveCommand(rest);
   if (cmd === "nodes") return nodesCommand(rest);
+  if (cmd === "compare") return compareMain(rest);
   if (cmd === "run") {
     let parsed;
     try {

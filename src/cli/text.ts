@@ -6,6 +6,7 @@ import type { OutputRecord } from "../report/recorder.js";
 import type { Simulation } from "../sim/simulation.js";
 import { formatHpaTargets } from "../autoscaling/hpa/printer.js";
 import { tableFor } from "../server/tables.js";
+import { describeSloResult, type SloResult } from "../report/slo.js";
 
 export function clockLabel(t: number): string {
   const s = Math.floor(t);
@@ -152,6 +153,7 @@ export function formatSummary(r: OutputRecord): string {
   }
   const ev = (r.events ?? {}) as Record<string, number>;
   if (Object.keys(ev).length) lines.push(`events: ${Object.entries(ev).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  for (const x of (Array.isArray(r.slo) ? r.slo : []) as SloResult[]) lines.push(`slo ${describeSloResult(x)}`);
   return lines.join("\n") + "\n";
 }
 

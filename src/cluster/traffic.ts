@@ -73,6 +73,7 @@ export interface LoadStats {
   /** Over every answered request since the start (ms). */
   latencyP50Ms: number;
   latencyP95Ms: number;
+  latencyP99Ms: number;
   meanLatencyMs: number;
   /** Of the requests answered now (ms). */
   currentLatencyP50Ms: number;
@@ -308,6 +309,25 @@ export class TrafficController implements Controller {
     this.markDirty(g);
   }
 
+  /**
+   * Share of generator `name`'s requests since the start (answered + failed) answered within
+   * `thresholdMs`; undefined for an unknown generator or one that sent nothing. A histogram bucket
+   * counts whole when its mean is within the threshold: exact for point masses, within the 2.3 %
+   * bucket width otherwise.
+   */
+  shareAnsweredWithin(name: string, thresholdMs: number): number | undefined {
+    this.accumulate(this.ctx.clock.now());
+    const g = this.gens.get(name);
+    if (!g || g.requests + g.failed <= 0) return undefined;
+    const t = thresholdMs / 1000;
+    let n = 0;
+    for (let i = 0; i < g.hist.w.length; i++) {
+      const w = g.hist.w[i]!;
+      if (w > 0 && g.hist.wx[i]! / w <= t) n += w;
+    }
+    return Math.min(1, n / (g.requests + g.failed));
+  }
+
   stats(): LoadStats[] {
     this.accumulate(this.ctx.clock.now());
     const out: LoadStats[] = [];
@@ -327,6 +347,7 @@ export class TrafficController implements Controller {
         failed: Math.round(g.failed),
         latencyP50Ms: histPercentile(g.hist, 0.5) * 1000,
         latencyP95Ms: histPercentile(g.hist, 0.95) * 1000,
+        latencyP99Ms: histPercentile(g.hist, 0.99) * 1000,
         meanLatencyMs: g.requests > 0 ? (g.latencySum / g.requests) * 1000 : 0,
         currentLatencyP50Ms: cur[0] * 1000,
         currentLatencyP95Ms: cur[1] * 1000,

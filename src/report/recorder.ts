@@ -8,6 +8,7 @@ import type { LogRecord, LogSink } from "../api/logs.js";
 import { controllerOf, refOf, type KubeObject } from "../api/meta.js";
 import type { Store, WatchEvent } from "../api/store.js";
 import type { Clock } from "../core/clock.js";
+import { disruptedByPodGC, podDisruptionOfEvent, scaleActionOfEvent, scaleActionOfLog } from "./scale-actions.js";
 
 export interface OutputRecord {
   /** Simulated seconds since start. */
@@ -52,6 +53,15 @@ export class Recorder {
   private pendingPods = 0;
   private pendingPeak = 0;
   private eventCounts = new Map<string, number>();
+  private liveNodes = 0;
+  private peakNodes = 0;
+  /** Pods outside kube-system that have not run yet → virtual ms they were created at. */
+  private waiting = new Map<string, number>();
+  private maxWait = { ms: 0, pod: "" };
+  /** controller → action → count (see scale-actions.ts). */
+  private actions = new Map<string, Map<string, number>>();
+  /** Pods evicted, preempted or removed with their node, by the event reason that says so. */
+  private disrupted = new Map<string, number>();
   private unsubscribe: Array<() => void> = [];
   /** Pod-level records are the bulk of the output; callers can turn them off. */
   podRecords = true;
@@ -93,6 +103,12 @@ export class Recorder {
     const e = ev.object;
     this.eventCounts.set(e.reason, (this.eventCounts.get(e.reason) ?? 0) + (ev.type === "ADDED" ? 1 : 1));
     const io = e.involvedObject;
+    const action = scaleActionOfEvent(e.source?.component ?? "", e.reason, io.kind, e.message);
+    if (action) this.countAction(action.controller, action.action, action.n);
+    const disruption = podDisruptionOfEvent(e.reason, io.kind);
+    if (disruption && this.isUserPod(io.namespace, this.store.get("Pod", io.namespace, io.name))) {
+      this.disrupted.set(disruption, (this.disrupted.get(disruption) ?? 0) + 1);
+    }
     this.emit({
       type: "event",
       eventType: e.type,
@@ -137,6 +153,7 @@ export class Recorder {
     const now = this.clock.now();
     const prev = this.pods.get(key);
     if (ev.type === "DELETED") {
+      this.stopWaiting(key, now);
       if (prev) {
         this.leave(prev, now);
         this.pods.delete(key);
@@ -148,6 +165,9 @@ export class Recorder {
     const node: string = p.spec?.nodeName ?? "";
     const ready = (p.status?.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True");
     if (prev && prev.phase === phase && prev.node === node && prev.ready === ready) return;
+    if (!prev && phase === "Pending" && p.metadata.namespace !== "kube-system") this.waiting.set(key, now);
+    else if (phase !== "Pending") this.stopWaiting(key, now);
+    if (phase === "Failed" && prev?.phase !== "Failed" && disruptedByPodGC(p) && this.isUserPod(p.metadata.namespace, p)) this.disrupted.set("DeletionByPodGC", (this.disrupted.get("DeletionByPodGC") ?? 0) + 1);
     const track: PodTrack = { phase, node, ready, workload: prev?.workload ?? this.workloadOf(p) };
     if (prev) this.leave(prev, now);
     this.enter(track, now);
@@ -184,6 +204,25 @@ export class Recorder {
       this.pendingPods--;
     }
     if (t.phase === "Running") this.runningOf(t.workload, now).n--;
+  }
+
+  /** A pod ran, finished, or went away: its wait from creation is over. */
+  private stopWaiting(key: string, now: number): void {
+    const since = this.waiting.get(key);
+    if (since === undefined) return;
+    this.waiting.delete(key);
+    if (now - since > this.maxWait.ms) this.maxWait = { ms: now - since, pod: key };
+  }
+
+  /** The cluster's own pods (kube-system, DaemonSet pods that live and die with their node) are not the user's disruptions. */
+  private isUserPod(namespace: string | undefined, pod: KubeObject | undefined): boolean {
+    return namespace !== "kube-system" && (pod === undefined || controllerOf(pod)?.kind !== "DaemonSet");
+  }
+
+  private countAction(controller: string, action: string, n = 1): void {
+    let m = this.actions.get(controller);
+    if (!m) this.actions.set(controller, (m = new Map()));
+    m.set(action, (m.get(action) ?? 0) + n);
   }
 
   private lastPendingAt = 0;
@@ -223,12 +262,17 @@ export class Recorder {
     const labels = n.metadata.labels ?? {};
     if (ev.type === "DELETED") {
       const tr = this.nodes.get(name);
-      if (tr && tr.until === undefined) tr.until = now;
+      if (tr && tr.until === undefined) {
+        tr.until = now;
+        this.liveNodes--;
+      }
       this.emit({ type: "node", change: "deleted", name });
       return;
     }
     const ready = (n.status?.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True");
     if (!this.nodes.has(name) || this.nodes.get(name)!.until !== undefined) {
+      if (++this.liveNodes > this.peakNodes) this.peakNodes = this.liveNodes;
+      if (labels["karpenter.sh/nodepool"] !== undefined) this.countAction("karpenter", "launch");
       this.nodes.set(name, {
         name,
         instanceType: labels["node.kubernetes.io/instance-type"] ?? "",
@@ -253,6 +297,8 @@ export class Recorder {
   }
 
   private onLog(r: LogRecord): void {
+    const action = scaleActionOfLog(r.message);
+    if (action) this.countAction(action.controller, action.action);
     if (!this.logRecords) return;
     this.emit({ t: r.t / 1000, type: "log", component: r.component, level: r.level, message: r.message, ...(r.fields ? { fields: r.fields } : {}) });
   }
@@ -337,6 +383,11 @@ export class Recorder {
       const c = this.eventCounts.get(r);
       if (c) scaleEvents[r] = c;
     }
+    let maxWait = this.maxWait;
+    for (const [pod, since] of this.waiting) if (now - since > maxWait.ms) maxWait = { ms: now - since, pod };
+    const scaleActions: Record<string, Record<string, number>> = {};
+    for (const [c, m] of [...this.actions].sort(([a], [b]) => (a < b ? -1 : 1))) scaleActions[c] = sortKeys(Object.fromEntries(m));
+    const podsDisruptedByReason = sortKeys(Object.fromEntries(this.disrupted));
     return {
       t: now / 1000,
       type: "summary",
@@ -353,6 +404,13 @@ export class Recorder {
       pendingPodSeconds: round(this.pendingSeconds, 1),
       peakPendingPods: this.pendingPeak,
       events: scaleEvents,
+      peakNodes: this.peakNodes,
+      avgNodes: now > 0 ? round((nodeHours * 3_600_000) / now, 3) : this.liveNodes,
+      maxPendingSeconds: round(maxWait.ms / 1000, 3),
+      ...(maxWait.pod ? { maxPendingPod: maxWait.pod } : {}),
+      scaleActions,
+      podsDisrupted: Object.values(podsDisruptedByReason).reduce((a, b) => a + b, 0),
+      podsDisruptedByReason,
       ...extra,
     };
   }

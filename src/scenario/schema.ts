@@ -7,6 +7,7 @@
 import { regionZones } from "../cloud/aws/network.js";
 import { isFinishing, SQS_MAX_WAIT_TIME_MS } from "../workload/queue-workers.js";
 import type { LoadGeneratorSpec, QueueSpec, RateProfile, UsageOverride } from "../workload/types.js";
+import { parseSlo } from "./slo.js";
 import type { AwsSettings, InsufficientCapacitySpec, KarpenterSettings, MetricFeedSpec, NodeGroupSpec, ScenarioSpec } from "./types.js";
 import {
   arr,
@@ -85,6 +86,7 @@ const SPEC_FIELDS = [
   "settings",
   "karpenter",
   "aws",
+  "slo",
   "timeline",
 ];
 
@@ -145,10 +147,11 @@ export function parseScenarioDoc(ctx: DocContext, raw: unknown, defaultName: str
   const settings = parseSettings(ctx, s.settings, P("settings"));
   const karpenter = parseKarpenter(ctx, s.karpenter, P("karpenter"));
   const aws = parseAws(ctx, s.aws, P("aws"), zones);
+  const slo = parseSlo(ctx, s.slo, P("slo"));
   const rawTimeline = s.timeline === undefined || s.timeline === null ? [] : arr(ctx, s.timeline, P("timeline"));
 
   return {
-    spec: { name, region, zones, durationMs, seed, startTimeMs, nodeGroups, load, usage, metrics, ...(queues.length ? { queues } : {}), settings, karpenter, aws },
+    spec: { name, region, zones, durationMs, seed, startTimeMs, nodeGroups, load, usage, metrics, ...(queues.length ? { queues } : {}), settings, karpenter, aws, ...(slo ? { slo } : {}) },
     rawTimeline,
   };
 }

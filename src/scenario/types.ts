@@ -3,6 +3,7 @@
  * not an ordinary Kubernetes manifest. Times are virtual milliseconds since the start.
  */
 import type { KubeObject } from "../api/meta.js";
+import type { SloSpec } from "./slo.js";
 import type { LoadGeneratorSpec, QueueSpec, RateProfile, UsageOverride } from "../workload/types.js";
 
 export interface NodeGroupSpec {
@@ -93,6 +94,8 @@ export interface ScenarioSpec {
   karpenter?: KarpenterSettings;
   /** Simulated AWS settings (always filled by the loader; optional for hand-built specs). */
   aws?: AwsSettings;
+  /** Service-level objectives the summary reports as met or missed (`spec.slo`). */
+  slo?: SloSpec;
   /** Controller settings (kube-controller-manager flags, metrics-server resolution, …). */
   settings: {
     metricResolutionMs: number; // metrics-server --metric-resolution, default 15 s

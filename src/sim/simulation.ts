@@ -43,6 +43,7 @@ import { AutoScaling, AUTOSCALING_SERVICE } from "../cloud/aws/asg.js";
 import { ClusterAutoscaler } from "../autoscaling/cluster-autoscaler/controller.js";
 import { caArgsOf, isClusterAutoscalerDeployment } from "../autoscaling/cluster-autoscaler/flags.js";
 import { Recorder } from "../report/recorder.js";
+import { evaluateSlo } from "../report/slo.js";
 import type { Scenario, TimelineAction } from "../scenario/types.js";
 import { applyObject, patchObject } from "./apply.js";
 
@@ -328,7 +329,13 @@ export class Simulation {
   summary(extra: Record<string, unknown> = {}) {
     const traffic = this.services.get(TRAFFIC_SERVICE) as TrafficController | undefined;
     const ec2 = this.aws.list().length || this.aws.stats().launched ? { ec2: this.aws.costSummary() } : {};
-    return this.recorder.summary({ load: traffic?.stats(), eventsProcessed: this.clock.eventsProcessed, ...ec2, ...extra });
+    const load = traffic?.stats();
+    const summary = this.recorder.summary({ load, eventsProcessed: this.clock.eventsProcessed, ...ec2, ...extra });
+    const slo = this.scenario.spec.slo;
+    if (slo) {
+      summary.slo = evaluateSlo(slo, { load: load ?? [], maxPendingSeconds: summary.maxPendingSeconds as number, shareAnsweredWithin: (n, ms) => traffic?.shareAnsweredWithin(n, ms) });
+    }
+    return summary;
   }
 }
 

@@ -7,24 +7,103 @@
  */
 import type { Controller, ControllerContext } from "../../api/controller.js";
 import type { KubeObject } from "../../api/meta.js";
-import { fromLabelMap } from "../../core/labels.js";
+import { fromLabelMap, type Selector } from "../../core/labels.js";
 import { isPodReady, isTerminal, KeyQueue, splitKey } from "./util.js";
 
 export const EP_COMPONENT = "endpoint-controller";
 
-function resolvePort(port: any, pod: KubeObject): number | undefined {
+function resolvePort(port: any, pod: KubeObject | undefined): number | undefined {
   const tp = port.targetPort ?? port.port;
   if (typeof tp === "number") return tp;
   if (/^\d+$/.test(tp)) return Number(tp);
-  for (const c of pod.spec?.containers ?? []) for (const p of c.ports ?? []) if (p.name === tp && (p.protocol ?? "TCP") === (port.protocol ?? "TCP")) return p.containerPort;
+  for (const c of pod?.spec?.containers ?? []) for (const p of c.ports ?? []) if (p.name === tp && (p.protocol ?? "TCP") === (port.protocol ?? "TCP")) return p.containerPort;
   return undefined;
 }
 
-/** The fields of a pod an Endpoints object reflects, as one comparable string. */
-function endpointView(p: KubeObject): string {
-  return `${p.status?.podIP ?? ""}|${isPodReady(p)}|${p.metadata.deletionTimestamp ?? ""}|${isTerminal(p)}|${p.spec?.nodeName ?? ""}|${
-    p.metadata.labels === undefined ? "" : JSON.stringify(p.metadata.labels)
-  }|${p.metadata.uid}`;
+/** Whether two versions of a pod look the same in an Endpoints object (the kubelet's other status writes are frequent). */
+function sameEndpointView(a: KubeObject, b: KubeObject): boolean {
+  if ((a.status?.podIP ?? "") !== (b.status?.podIP ?? "")) return false;
+  if ((a.metadata.deletionTimestamp ?? "") !== (b.metadata.deletionTimestamp ?? "")) return false;
+  if ((a.spec?.nodeName ?? "") !== (b.spec?.nodeName ?? "")) return false;
+  if (a.metadata.uid !== b.metadata.uid) return false;
+  if (isPodReady(a) !== isPodReady(b) || isTerminal(a) !== isTerminal(b)) return false;
+  const la = a.metadata.labels;
+  const lb = b.metadata.labels;
+  return la === lb || (la !== undefined && lb !== undefined && JSON.stringify(la) === JSON.stringify(lb));
+}
+
+interface Address {
+  ip: string;
+  nodeName?: string;
+  targetRef: { kind: "Pod"; namespace: string; name: string; uid: string | undefined };
+}
+
+interface EndpointPort {
+  name?: string;
+  port: number;
+  protocol: string;
+}
+
+/** What a sync last wrote for a Service: lets the next sync tell "unchanged" without serializing 300 addresses twice. */
+interface Written {
+  subsets: unknown[];
+  addresses: Address[];
+  notReady: Address[];
+  ports: EndpointPort[];
+}
+
+/** A pod the Endpoints object lists: has an IP, is not being deleted, is not terminal. */
+function isListed(p: KubeObject): boolean {
+  return !!p.status?.podIP && !p.metadata.deletionTimestamp && !isTerminal(p);
+}
+
+/** kube-apiserver lists pods in name order and the controller sorts them stably by IP. */
+function byIpThenName(a: Address, b: Address): number {
+  if (a.ip !== b.ip) return a.ip < b.ip ? -1 : 1;
+  const x = a.targetRef.name;
+  const y = b.targetRef.name;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+interface Member {
+  name: string;
+  addr: Address;
+  ready: boolean;
+}
+
+/**
+ * The listed pods of one Service with a non-empty selector, kept between syncs: pod events mark the
+ * pod names they touch and the next sync re-reads only those from the store, instead of walking
+ * every selected pod (a 300-pod Service syncs on each pod's readiness change).
+ */
+interface Members {
+  /** The Service's selector object the members were built for (a new one rebuilds them). */
+  selector: Record<string, string>;
+  sel: Selector;
+  pods: Map<string, Member>;
+  /** Names of pods with endpoint-relevant events since the last sync. */
+  dirty: Set<string>;
+}
+
+function sameAddresses(a: readonly Address[], b: readonly Address[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x === y) continue;
+    if (x.ip !== y.ip || x.nodeName !== y.nodeName || x.targetRef.name !== y.targetRef.name || x.targetRef.namespace !== y.targetRef.namespace || x.targetRef.uid !== y.targetRef.uid) return false;
+  }
+  return true;
+}
+
+function samePorts(a: readonly EndpointPort[], b: readonly EndpointPort[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.name !== y.name || x.port !== y.port || x.protocol !== y.protocol) return false;
+  }
+  return true;
 }
 
 export class EndpointsController implements Controller {
@@ -34,6 +113,10 @@ export class EndpointsController implements Controller {
   private unwatch: Array<() => void> = [];
   /** namespace → service name → selector labels. */
   private services = new Map<string, Map<string, Record<string, string>>>();
+  /** "ns/service" → its listed pods. */
+  private members = new Map<string, Members>();
+  /** "ns/service" → the subsets this controller last wrote. */
+  private written = new Map<string, Written>();
 
   start(ctx: ControllerContext): void {
     this.ctx = ctx;
@@ -53,15 +136,20 @@ export class EndpointsController implements Controller {
     this.unwatch.push(
       store.watch("Service", (ev) => {
         track(ev.object, ev.type === "DELETED");
-        this.queue.add(`${ev.object.metadata.namespace}/${ev.object.metadata.name}`);
+        const key = `${ev.object.metadata.namespace}/${ev.object.metadata.name}`;
+        this.members.delete(key);
+        this.queue.add(key);
       }),
       store.watch("Pod", (ev) => {
         const m = this.services.get(ev.object.metadata.namespace!);
         if (!m) return;
-        // Only what an endpoint shows matters (the kubelet's other status writes are frequent).
-        if (ev.type === "MODIFIED" && ev.old && endpointView(ev.old) === endpointView(ev.object)) return;
+        if (ev.type === "MODIFIED" && ev.old && sameEndpointView(ev.old, ev.object)) return;
         for (const [name, sel] of m) {
-          if (matches(sel, ev.object.metadata.labels) || (ev.old && matches(sel, ev.old.metadata.labels))) this.queue.add(`${ev.object.metadata.namespace}/${name}`);
+          if (matches(sel, ev.object.metadata.labels) || (ev.old && matches(sel, ev.old.metadata.labels))) {
+            const key = `${ev.object.metadata.namespace}/${name}`;
+            this.members.get(key)?.dirty.add(ev.object.metadata.name!);
+            this.queue.add(key);
+          }
         }
       }),
     );
@@ -82,44 +170,106 @@ export class EndpointsController implements Controller {
     const svc = store.get("Service", ns, name);
     const ep = store.get("Endpoints", ns, name);
     if (!svc) {
+      this.written.delete(key);
+      this.members.delete(key);
       if (ep) store.delete("Endpoints", ns, name);
       return;
     }
     if (!svc.spec?.selector) return; // Endpoints of selector-less services are user-managed.
     const publishNotReady = !!svc.spec.publishNotReadyAddresses;
-    const addresses: any[] = [];
-    const notReady: any[] = [];
-    let ports: any[] | undefined;
-    for (const p of store.list("Pod", { namespace: ns, labelSelector: fromLabelMap(svc.spec.selector) })) {
-      if (!p.status?.podIP || p.metadata.deletionTimestamp || isTerminal(p)) continue;
-      const addr = {
-        ip: p.status.podIP,
-        ...(p.spec?.nodeName ? { nodeName: p.spec.nodeName } : {}),
-        targetRef: { kind: "Pod", namespace: ns, name: p.metadata.name, uid: p.metadata.uid },
-      };
-      if (publishNotReady || isPodReady(p)) addresses.push(addr);
-      else notReady.push(addr);
-      if (!ports) {
-        ports = [];
-        for (const sp of svc.spec.ports ?? []) {
-          const port = resolvePort(sp, p);
-          if (port !== undefined) ports.push({ ...(sp.name ? { name: sp.name } : {}), port, protocol: sp.protocol ?? "TCP" });
-        }
+    const addresses: Address[] = [];
+    const notReady: Address[] = [];
+    let ports: EndpointPort[] | undefined;
+    const resolvePorts = (p: KubeObject | undefined) => {
+      ports = [];
+      for (const sp of svc.spec.ports ?? []) {
+        const port = resolvePort(sp, p);
+        if (port !== undefined) ports.push({ ...(sp.name ? { name: sp.name } : {}), port, protocol: sp.protocol ?? "TCP" });
       }
+    };
+    const members = this.membersOf(key, ns, svc.spec.selector);
+    if (members) {
+      let first: string | undefined;
+      for (const m of members.pods.values()) {
+        if (publishNotReady || m.ready) addresses.push(m.addr);
+        else notReady.push(m.addr);
+        if (first === undefined || m.name < first) first = m.name;
+      }
+      // Named target ports resolve on the first listed pod.
+      if (first !== undefined) resolvePorts(store.get("Pod", ns, first));
+      addresses.sort(byIpThenName);
+      notReady.sort(byIpThenName);
+    } else {
+      // An empty selector lists the whole namespace in store order: walk it.
+      for (const p of store.list("Pod", { namespace: ns, labelSelector: fromLabelMap(svc.spec.selector) })) {
+        if (!isListed(p)) continue;
+        const addr = newAddress(ns, p);
+        if (publishNotReady || isPodReady(p)) addresses.push(addr);
+        else notReady.push(addr);
+        if (!ports) resolvePorts(p);
+      }
+      const byIp = (a: Address, b: Address) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0);
+      addresses.sort(byIp);
+      notReady.sort(byIp);
     }
-    const byIp = (a: any, b: any) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0);
-    addresses.sort(byIp);
-    notReady.sort(byIp);
     const subsets =
       addresses.length + notReady.length === 0
         ? []
         : [{ ...(addresses.length ? { addresses } : {}), ...(notReady.length ? { notReadyAddresses: notReady } : {}), ports: ports ?? [] }];
     const labels = { ...(svc.metadata.labels ?? {}), "endpoints.kubernetes.io/managed-by": "endpoint-controller" };
     if (!ep) {
+      this.written.delete(key);
       store.create({ apiVersion: "v1", kind: "Endpoints", metadata: { name, namespace: ns, labels }, subsets });
       return;
     }
-    if (JSON.stringify(ep.subsets ?? []) === JSON.stringify(subsets)) return;
+    const last = this.written.get(key);
+    if (last && ep.subsets === last.subsets) {
+      // The stored subsets are the ones this controller wrote: compare the parts, not their JSON.
+      if (subsets.length === 0 ? last.subsets.length === 0 : last.subsets.length !== 0 && sameAddresses(last.addresses, addresses) && sameAddresses(last.notReady, notReady) && samePorts(last.ports, ports ?? [])) return;
+    } else if (JSON.stringify(ep.subsets ?? []) === JSON.stringify(subsets)) return;
     store.update({ ...ep, metadata: { ...ep.metadata, labels }, subsets });
+    this.written.set(key, { subsets, addresses, notReady, ports: ports ?? [] });
   }
+
+  /** The Service's listed pods, brought up to date (undefined for an empty selector). */
+  private membersOf(key: string, ns: string, selector: Record<string, string>): Members | undefined {
+    let m = this.members.get(key);
+    if (m && m.selector === selector) {
+      for (const name of m.dirty) {
+        const p = this.ctx.store.get("Pod", ns, name);
+        if (p && m.sel.matches(p.metadata.labels)) this.place(m, ns, p);
+        else m.pods.delete(name);
+      }
+      m.dirty.clear();
+      return m;
+    }
+    const sel = fromLabelMap(selector);
+    if (sel.empty) return undefined;
+    m = { selector, sel, pods: new Map(), dirty: new Set() };
+    this.members.set(key, m);
+    for (const p of this.ctx.store.list("Pod", { namespace: ns, labelSelector: sel })) this.place(m, ns, p);
+    return m;
+  }
+
+  private place(m: Members, ns: string, p: KubeObject): void {
+    const name = p.metadata.name!;
+    if (!isListed(p)) {
+      m.pods.delete(name);
+      return;
+    }
+    const prev = m.pods.get(name);
+    const nodeName: string | undefined = p.spec?.nodeName || undefined;
+    // Successive Endpoints versions share unchanged address objects (stored objects are read-only).
+    const addr = prev && prev.addr.ip === p.status!.podIP && prev.addr.nodeName === nodeName && prev.addr.targetRef.uid === p.metadata.uid ? prev.addr : newAddress(ns, p);
+    m.pods.set(name, { name, addr, ready: isPodReady(p) });
+  }
+}
+
+function newAddress(ns: string, p: KubeObject): Address {
+  const nodeName: string | undefined = p.spec?.nodeName || undefined;
+  return {
+    ip: p.status!.podIP,
+    ...(nodeName ? { nodeName } : {}),
+    targetRef: { kind: "Pod", namespace: ns, name: p.metadata.name!, uid: p.metadata.uid },
+  };
 }
