@@ -123,4 +123,40 @@ describe("ReplicaSetController", () => {
     h.run(5);
     expect(h.pods()).toHaveLength(10);
   });
+
+  it("keeps status counts right through relabels, orphaning, graceful deletion and a template label change", () => {
+    const h = harness(new ReplicaSetController());
+    h.store.create(rs(4));
+    h.run(10);
+    const status = () => h.store.get("ReplicaSet", "default", "web")!.status;
+    const pods = h.pods();
+    for (const p of pods) h.makeReady(p);
+    h.run(10);
+    expect(status()).toMatchObject({ replicas: 4, fullyLabeledReplicas: 4, readyReplicas: 4, availableReplicas: 4 });
+    // An extra label keeps a pod fully labeled; losing the template's label does not (it stays owned).
+    h.store.mutate("Pod", "default", pods[0]!.metadata.name!, (p: any) => void (p.metadata.labels.tier = "x"));
+    h.store.mutate("Pod", "default", pods[1]!.metadata.name!, (p: any) => void (p.metadata.labels = { other: "y" }));
+    h.run(10);
+    expect(status()).toMatchObject({ replicas: 4, fullyLabeledReplicas: 3, readyReplicas: 4 });
+    // Not ready any more: still active, no longer ready.
+    h.makeReady(h.store.get("Pod", "default", pods[2]!.metadata.name!)!, "n", false);
+    h.run(10);
+    expect(status()).toMatchObject({ replicas: 4, fullyLabeledReplicas: 3, readyReplicas: 3, availableReplicas: 3 });
+    // Orphaned (controller reference removed; the next sync, here on pods[2] turning ready again,
+    // creates a replacement, not yet ready).
+    h.store.mutate("Pod", "default", pods[3]!.metadata.name!, (p: any) => void (p.metadata.ownerReferences = []));
+    h.makeReady(h.store.get("Pod", "default", pods[2]!.metadata.name!)!);
+    h.run(10);
+    expect(h.pods()).toHaveLength(5);
+    expect(status()).toMatchObject({ replicas: 4, fullyLabeledReplicas: 3, readyReplicas: 3, availableReplicas: 3 });
+    // A graceful delete (a running pod on a node) makes the pod inactive at once: replaced again.
+    h.store.mutate("Pod", "default", pods[0]!.metadata.name!, (p: any) => void (p.spec.nodeName = "n1"));
+    h.store.delete("Pod", "default", pods[0]!.metadata.name!, { gracePeriodSeconds: 30 });
+    h.run(10);
+    expect(status()).toMatchObject({ replicas: 4, fullyLabeledReplicas: 3, readyReplicas: 2, availableReplicas: 2 });
+    // New template labels: the pods still carrying app=web are no longer fully labeled.
+    h.store.mutate("ReplicaSet", "default", "web", (r: any) => void (r.spec.template.metadata.labels = { app: "web", v: "2" }));
+    h.run(10);
+    expect(status()).toMatchObject({ replicas: 4, fullyLabeledReplicas: 0, readyReplicas: 2, observedGeneration: 2 });
+  });
 });

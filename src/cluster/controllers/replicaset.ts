@@ -162,11 +162,27 @@ function labelsMatch(template: Record<string, string> | undefined, labels: Recor
   return true;
 }
 
+/**
+ * Status counts of one ReplicaSet's pods, kept current by the pod watch so that a sync whose pod
+ * count already matches does not walk every pod again (a 300-replica ReplicaSet syncs on each of its
+ * pods' readiness changes). Built by a full scan at the first sync, rebuilt when the template labels
+ * change; `available` is not kept (it equals `ready` without minReadySeconds, else it is scanned).
+ */
+interface PodCounts {
+  /** The template labels object `fully` was counted against. */
+  tmplLabels: Record<string, string> | undefined;
+  active: number;
+  fully: number;
+  ready: number;
+}
+
 export class ReplicaSetController implements Controller {
   readonly name = RS_COMPONENT;
   private ctx!: ControllerContext;
   private queue!: KeyQueue;
   private unwatch: Array<() => void> = [];
+  /** ReplicaSet uid → counts of its active pods. */
+  private counts = new Map<string, PodCounts>();
 
   constructor(private readonly burstReplicas = BURST_REPLICAS) {}
 
@@ -177,6 +193,7 @@ export class ReplicaSetController implements Controller {
     this.unwatch.push(
       store.watch("ReplicaSet", (ev) => {
         const o = ev.object;
+        if (ev.type === "DELETED") this.counts.delete(o.metadata.uid!);
         if (ev.type === "MODIFIED" && ev.old && ev.old.metadata.generation === o.metadata.generation && !o.metadata.deletionTimestamp) {
           // Status-only writes (our own) need no sync; annotation/label changes do not change pods.
           return;
@@ -186,6 +203,10 @@ export class ReplicaSetController implements Controller {
       store.watch("Pod", (ev) => {
         const p = ev.object;
         const ref = controllerOf(p);
+        if (this.counts.size > 0) {
+          if (ev.old) this.count(ev.old, -1);
+          if (ev.type !== "DELETED") this.count(p, 1, ref);
+        }
         if (!ref || ref.kind !== "ReplicaSet") return;
         if (ev.type === "MODIFIED" && ev.old && !podChangeMatters(ev.old, p)) return;
         this.queue.add(`${p.metadata.namespace}/${ref.name}`);
@@ -207,17 +228,39 @@ export class ReplicaSetController implements Controller {
       this.queue.forget(key);
       return;
     }
-    let active = ownedPods(store, rs).filter(isPodActive);
+    const counts = this.countsOf(rs);
     if (!rs.metadata.deletionTimestamp) {
-      const diff = active.length - (rs.spec?.replicas ?? 1);
+      const diff = counts.active - (rs.spec?.replicas ?? 1);
       if (diff !== 0) {
-        const more = this.manageReplicas(rs, active, diff);
+        const more = this.manageReplicas(rs, ownedPods(store, rs).filter(isPodActive), diff);
         if (more) this.queue.add(key, 1);
-        active = ownedPods(store, rs).filter(isPodActive);
       }
     }
-    this.updateStatus(rs, active, key);
+    if ((rs.spec?.minReadySeconds ?? 0) > 0) this.updateStatus(rs, ownedPods(store, rs).filter(isPodActive), key);
+    else this.writeStatus(rs, counts.active, counts.fully, counts.ready, counts.ready);
     void clock;
+  }
+
+  /** The counts of `rs`'s pods (a full scan when there are none yet or the template labels changed). */
+  private countsOf(rs: KubeObject): PodCounts {
+    const uid = rs.metadata.uid!;
+    const tmplLabels = rs.spec?.template?.metadata?.labels;
+    let c = this.counts.get(uid);
+    if (c && c.tmplLabels === tmplLabels) return c;
+    c = { tmplLabels, active: 0, fully: 0, ready: 0 };
+    this.counts.set(uid, c);
+    for (const p of ownedPods(this.ctx.store, rs)) this.count(p, 1);
+    return c;
+  }
+
+  /** Add (sign 1) or remove (sign −1) one pod version's share of its controller's counts. */
+  private count(p: KubeObject, sign: 1 | -1, ref = controllerOf(p)): void {
+    if (!ref) return;
+    const c = this.counts.get(ref.uid);
+    if (!c || !isPodActive(p)) return;
+    c.active += sign;
+    if (labelsMatch(c.tmplLabels, p.metadata.labels)) c.fully += sign;
+    if (isPodReady(p)) c.ready += sign;
   }
 
   /** Returns true when the burst limit left work for another sync. */
@@ -286,10 +329,15 @@ export class ReplicaSetController implements Controller {
       }
     }
     if (nextAvailable !== Infinity) this.queue.add(key, Math.max(1, nextAvailable - now));
+    this.writeStatus(rs, active.length, fully, ready, available);
+  }
+
+  private writeStatus(rs: KubeObject, replicas: number, fully: number, ready: number, available: number): void {
+    const { store } = this.ctx;
     const cur = rs.status ?? {};
     const next: Record<string, unknown> = {
       ...cur,
-      replicas: active.length,
+      replicas,
       fullyLabeledReplicas: fully,
       readyReplicas: ready,
       availableReplicas: available,
