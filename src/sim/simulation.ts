@@ -25,6 +25,7 @@ import { ReplicaSetController } from "../cluster/controllers/replicaset.js";
 import { StatefulSetController } from "../cluster/controllers/statefulset.js";
 import { DaemonSetController } from "../cluster/controllers/daemonset.js";
 import { JobController } from "../cluster/controllers/job.js";
+import { CronJobController } from "../cluster/controllers/cronjob.js";
 import { TTLAfterFinishedController } from "../cluster/controllers/ttl-after-finished.js";
 import { EndpointsController } from "../cluster/controllers/endpoints.js";
 import { PodGCController } from "../cluster/controllers/podgc.js";
@@ -143,6 +144,7 @@ export class Simulation {
       new StatefulSetController(),
       new DaemonSetController(),
       new JobController(),
+      new CronJobController(),
       new TTLAfterFinishedController(),
       new EndpointsController(),
       new PodGCController(),
