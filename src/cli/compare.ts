@@ -26,7 +26,8 @@ one table: a column per scenario, a row per summary figure, the best of each row
 Options:
   -o, --output   text (default) or json (one object: the columns with their summaries, and the rows
                  with each value's difference from the first column)
-      --seed     RNG seed for every run (default: the first scenario's spec.seed)
+      --seed     RNG seed for every run (default: the first scenario's spec.seed; a variant that sets
+                 spec.seed runs with its own)
       --until    stop every run at this simulated time (default: the longest spec.duration)
       --variant  NAME: OVERRIDE[; OVERRIDE…], OVERRIDE = [Kind/name | Kind/namespace/name] path=value
                  (no Kind/name: the Scenario document). Columns: FILE, then each variant.
@@ -139,18 +140,23 @@ export async function compareCommand(files: string[], opts: CompareOptions, io: 
   }
   const seed = seedOverride ?? planned[0]!.scenario.spec.seed;
   const until = untilOverride ?? Math.max(...planned.map((p) => p.scenario.spec.durationMs));
+  // A variant that sets spec.seed asks for that seed (a seed sweep); --seed still wins.
+  const seedOf = (p: Planned) => seedOverride ?? (p.variant?.overrides.some((o) => !o.target && o.path.length === 2 && "key" in o.path[1]! && o.path[1].key === "seed") ? p.scenario.spec.seed : seed);
 
   const columns: ComparisonColumn[] = [];
-  for (const p of planned) {
-    const summary = runOne(p, seed, until, io);
+  const progress = io === processIo && process.stderr.isTTY;
+  for (const [i, p] of planned.entries()) {
+    if (progress) process.stderr.write(`\rrunning ${p.name} (${i + 1}/${planned.length})…\x1b[K`);
+    const summary = runOne(p, seedOf(p), until, io);
     if (typeof summary === "string") {
       io.err(`error: ${summary}\n`);
       return 1;
     }
-    const col: ComparisonColumn = { name: p.name, file: p.file, seed, summary };
+    const col: ComparisonColumn = { name: p.name, file: p.file, seed: seedOf(p), summary };
     if (p.variant) col.variant = p.variant.overrides.map((o) => o.text);
     columns.push(col);
   }
+  if (progress) process.stderr.write("\r\x1b[K");
   const comparison = buildComparison(columns);
   if (opts.output === "json") io.out(JSON.stringify({ ...comparison, seed, simulatedSeconds: until / 1000 }) + "\n");
   else io.out(formatComparison(comparison, { seed, simulatedSeconds: until / 1000 }));

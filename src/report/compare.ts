@@ -230,11 +230,12 @@ export function formatComparison(c: Comparison, opts: { seed?: number; simulated
   const colW = names.map((n, i) => Math.max(n.length, ...cells.map((row) => row[i]!.length)) + 2);
   const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length));
   const lines: string[] = [];
-  const how = [opts.seed !== undefined ? `seed ${opts.seed}` : "", opts.simulatedSeconds !== undefined ? `${clock(opts.simulatedSeconds)} simulated` : ""].filter(Boolean).join(", ");
+  const oneSeed = c.columns.every((col) => col.seed === c.columns[0]!.seed);
+  const how = [opts.seed !== undefined && oneSeed ? `seed ${opts.seed}` : "", opts.simulatedSeconds !== undefined ? `${clock(opts.simulatedSeconds)} simulated` : ""].filter(Boolean).join(", ");
   lines.push(`== Compare: ${names.join(" vs ")}${how ? ` (${how})` : ""} ==`);
   c.columns.forEach((col) => {
-    if (col.variant) lines.push(`${col.name}: ${col.file} with ${col.variant.join("; ")}`);
-    else lines.push(`${col.name}: ${col.file}`);
+    const seed = oneSeed ? "" : ` (seed ${col.seed})`;
+    lines.push(col.variant ? `${col.name}: ${col.file} with ${col.variant.join("; ")}${seed}` : `${col.name}: ${col.file}${seed}`);
   });
   lines.push(`${pad("", labelW)}${names.map((n, i) => pad(n, colW[i]!)).join("").trimEnd()}`);
   c.rows.forEach((r, ri) => {

@@ -147,6 +147,16 @@ describe("scalelab compare: files, JSON shape, options", () => {
     expect(r4.err).toBe(`error: invalid argument "x" for "--seed" flag: must be an integer\n`);
   });
 
+  it("a variant that sets spec.seed runs with that seed (a seed sweep); --seed overrides it", async () => {
+    const r = await compare([FILE], { variants: ["s12: spec.seed=12"], until: "3m" });
+    const c = JSON.parse(r.out) as Comparison;
+    expect(c.columns.map((x) => x.seed)).toEqual([7, 12]);
+    const { seed: _s, scenario: _n, ...summary } = c.columns[1]!.summary;
+    expect(summary).toEqual(JSON.parse(JSON.stringify(runScenario({ file: FILE }, 180_000, 12).summary)));
+    const forced = JSON.parse((await compare([FILE], { variants: ["s12: spec.seed=12"], until: "1m", seed: "5" })).out) as Comparison;
+    expect(forced.columns.map((x) => x.seed)).toEqual([5, 5]);
+  });
+
   it("gives two runs of the same file distinct column names", async () => {
     const r = await compare([FILE, FILE], { until: "1m" });
     const c = JSON.parse(r.out) as Comparison;
