@@ -254,8 +254,11 @@ export class Requirement {
     return [...this.values].sort();
   }
 
-  /** The NodeSelectorRequirement form (Requirement.NodeSelectorRequirement). */
-  toNodeRequirement(): NodeRequirement {
+  /**
+   * The NodeSelectorRequirement form (Requirement.NodeSelectorRequirement). `sorted` false leaves the
+   * values in set order, for callers that replace them anyway.
+   */
+  toNodeRequirement(sorted = true): NodeRequirement {
     const out: NodeRequirement =
       this.greaterThan !== undefined
         ? { key: this.key, operator: "Gt", values: [String(this.greaterThan)] }
@@ -263,10 +266,10 @@ export class Requirement {
           ? { key: this.key, operator: "Lt", values: [String(this.lessThan)] }
           : this.complement
             ? this.values.size > 0
-              ? { key: this.key, operator: "NotIn", values: this.valueList() }
+              ? { key: this.key, operator: "NotIn", values: sorted ? this.valueList() : [...this.values] }
               : { key: this.key, operator: "Exists" }
             : this.values.size > 0
-              ? { key: this.key, operator: "In", values: this.valueList() }
+              ? { key: this.key, operator: "In", values: sorted ? this.valueList() : [...this.values] }
               : { key: this.key, operator: "DoesNotExist" };
     if (this.minValues !== undefined) out.minValues = this.minValues;
     return out;

@@ -30,6 +30,7 @@ const types = Array.from({ length: 40 }, (_, i) => {
 });
 const cat = new PoolCatalog(types);
 const names = (list: TypeInfo[]) => list.map((t) => t.it.name);
+const at = (c: PoolCatalog, positions: number[]) => positions.map((p) => c.types[p]!);
 
 describe("PoolCatalog masks agree with filtering each type", () => {
   it("requirement mask: types without the key pass, others must intersect", () => {
@@ -62,14 +63,25 @@ describe("PoolCatalog masks agree with filtering each type", () => {
     const members = types.filter((t) => t.index % 4 !== 1);
     const price = (t: TypeInfo) => Math.min(...t.offerings.filter((o) => o.available && o.zone === "b").map((o) => o.price));
     const want = [...members].sort((a, b) => price(a) - price(b) || (a.it.name < b.it.name ? -1 : 1)).slice(0, 12);
-    expect(names(cat.cheapest(set, zone, undefined, 12))).toEqual(names(want));
+    expect(names(at(cat, cat.cheapest(set, zone, undefined, 12)))).toEqual(names(want));
     // t00 (zone b only, on-demand only at 1.0): spot 0.3 goes to i % 4 == 0 types with spot, first t04
-    expect(cat.cheapest(set, zone, undefined, 1)[0]!.it.name).toBe("t04");
+    expect(at(cat, cat.cheapest(set, zone, undefined, 1))[0]!.it.name).toBe("t04");
   });
 
   it("the same type listed twice keeps both places, as the stable per-claim sort did", () => {
     const dup = new PoolCatalog([types[2]!, types[1]!, types[2]!]);
     // t01: spot 0.4 in a/b; t02: spot 0.5
-    expect(names(dup.cheapest(dup.all, undefined, undefined, 60))).toEqual(["t01", "t02", "t02"]);
+    expect(names(at(dup, dup.cheapest(dup.all, undefined, undefined, 60)))).toEqual(["t01", "t02", "t02"]);
+  });
+
+  it("capacity types offered: available offerings in the zone / capacity-type requirements of the given types", () => {
+    const zoneA = Requirement.of("topology.kubernetes.io/zone", "In", ["a"]);
+    // t05: no spot at all; t07: spot in a and b; t11: its spot offerings are unavailable
+    expect(cat.capacityTypesOffered([5], zoneA, undefined)).toEqual(["on-demand"]);
+    expect(cat.capacityTypesOffered([5, 7], zoneA, undefined).sort()).toEqual(["on-demand", "spot"]);
+    expect(cat.capacityTypesOffered([11], undefined, undefined)).toEqual(["on-demand"]);
+    // t03 is only in zone b
+    expect(cat.capacityTypesOffered([3], zoneA, undefined)).toEqual([]);
+    expect(cat.capacityTypesOffered([7], zoneA, Requirement.of("karpenter.sh/capacity-type", "In", ["spot"]))).toEqual(["spot"]);
   });
 });

@@ -211,15 +211,48 @@ export class PoolCatalog {
     return order;
   }
 
-  /** The first `max` members of `set` in price order. */
-  cheapest(set: TypeSet, zone: Requirement | undefined, ct: Requirement | undefined, max: number): TypeInfo[] {
+  /** Positions of the first `max` members of `set` in price order. */
+  cheapest(set: TypeSet, zone: Requirement | undefined, ct: Requirement | undefined, max: number): number[] {
     const order = this.priceOrder(zone, ct);
-    const out: TypeInfo[] = [];
+    const out: number[] = [];
     for (let i = 0; i < order.length && out.length < max; i++) {
       const p = order[i]!;
-      if ((set[p >>> 5]! & (1 << (p & 31))) !== 0) out.push(this.types[p]!);
+      if ((set[p >>> 5]! & (1 << (p & 31))) !== 0) out.push(p);
     }
     return out;
+  }
+
+  /** Capacity types of the available offerings the types at `positions` have in the zone / capacity-type requirements. */
+  capacityTypesOffered(positions: readonly number[], zone: Requirement | undefined, ct: Requirement | undefined): string[] {
+    const key = `${requirementKey(zone)}\u0000${requirementKey(ct)}`;
+    let flags = this.capacityTypeFlags.get(key);
+    if (!flags) {
+      flags = new Uint32Array(this.types.length);
+      for (let i = 0; i < this.types.length; i++) {
+        for (const o of this.types[i]!.offerings) {
+          if (!o.available || (zone && !zone.has(o.zone)) || (ct && !ct.has(o.capacityType))) continue;
+          let j = this.capacityTypeNames.indexOf(o.capacityType);
+          if (j < 0) j = this.capacityTypeNames.push(o.capacityType) - 1;
+          // more than 32 distinct capacity types cannot be flagged: fall back to no cache
+          if (j >= 32) return this.capacityTypesSlow(positions, zone, ct);
+          flags[i]! |= 1 << j;
+        }
+      }
+      this.capacityTypeFlags.set(key, flags);
+    }
+    let any = 0;
+    for (const p of positions) any |= flags[p]!;
+    const out: string[] = [];
+    for (let j = 0; j < this.capacityTypeNames.length; j++) if ((any & (1 << j)) !== 0) out.push(this.capacityTypeNames[j]!);
+    return out;
+  }
+  private readonly capacityTypeFlags = new Map<string, Uint32Array>();
+  private readonly capacityTypeNames: string[] = [];
+
+  private capacityTypesSlow(positions: readonly number[], zone: Requirement | undefined, ct: Requirement | undefined): string[] {
+    const cts = new Set<string>();
+    for (const p of positions) for (const o of this.types[p]!.offerings) if (o.available && (!zone || zone.has(o.zone)) && (!ct || ct.has(o.capacityType))) cts.add(o.capacityType);
+    return [...cts];
   }
 
   members(set: TypeSet): TypeInfo[] {

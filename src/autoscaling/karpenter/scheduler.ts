@@ -172,6 +172,11 @@ class InFlight {
   maxCpu = 0;
   maxMem = 0;
   maxPods = 0;
+  /** lower bounds of the smallest allocatable among `types` (a total within them fits every type) */
+  minCpu = -Infinity;
+  minMem = -Infinity;
+  minPods = -Infinity;
+  minEph = -Infinity;
   /** Shapes rejected for monotone reasons (taints, incompatible requirements, hostname topology counts). */
   dead = new Set<Shape>();
   constructor(
@@ -589,27 +594,42 @@ export class Scheduler {
     const tm = total.memory;
     const tp = total.pods;
     const te = total.ephemeralStorage;
-    let maxCpu = 0;
-    let maxMem = 0;
-    let maxPods = 0;
+    let maxCpu = nc.maxCpu;
+    let maxMem = nc.maxMem;
+    let maxPods = nc.maxPods;
     let any = false;
-    for (let w = 0; w < W; w++) {
-      let x = cand[w]!;
-      let keep = x;
-      while (x !== 0) {
-        const low = x & -x;
-        x ^= low;
-        const i = w * 32 + 31 - Math.clz32(low);
-        if (tc > cpu[i]! || tm > mem[i]! || tp > pods[i]! || te > eph[i]! || (ext && !cat.types[i]!.fits(total))) {
-          keep ^= low;
-          continue;
+    let minCpu = nc.minCpu;
+    let minMem = nc.minMem;
+    let minPods = nc.minPods;
+    let minEph = nc.minEph;
+    if (!fresh && !ext && tc <= minCpu && tm <= minMem && tp <= minPods && te <= minEph && equalSets(cand, nc.types)) {
+      // every type the claim kept is at least as large as the new total: nothing to filter
+      any = !isEmptySet(cand);
+    } else {
+      maxCpu = maxMem = maxPods = 0;
+      minCpu = minMem = minPods = minEph = Infinity;
+      for (let w = 0; w < W; w++) {
+        let x = cand[w]!;
+        let keep = x;
+        while (x !== 0) {
+          const low = x & -x;
+          x ^= low;
+          const i = w * 32 + 31 - Math.clz32(low);
+          if (tc > cpu[i]! || tm > mem[i]! || tp > pods[i]! || te > eph[i]! || (ext && !cat.types[i]!.fits(total))) {
+            keep ^= low;
+            continue;
+          }
+          if (cpu[i]! > maxCpu) maxCpu = cpu[i]!;
+          if (mem[i]! > maxMem) maxMem = mem[i]!;
+          if (pods[i]! > maxPods) maxPods = pods[i]!;
+          if (cpu[i]! < minCpu) minCpu = cpu[i]!;
+          if (mem[i]! < minMem) minMem = mem[i]!;
+          if (pods[i]! < minPods) minPods = pods[i]!;
+          if (eph[i]! < minEph) minEph = eph[i]!;
         }
-        if (cpu[i]! > maxCpu) maxCpu = cpu[i]!;
-        if (mem[i]! > maxMem) maxMem = mem[i]!;
-        if (pods[i]! > maxPods) maxPods = pods[i]!;
+        cand[w] = keep;
+        if (keep !== 0) any = true;
       }
-      cand[w] = keep;
-      if (keep !== 0) any = true;
     }
     if (!any) {
       const reqOk = reqMask === undefined ? !isEmptySet(nc.types) : overlaps(nc.types, reqMask);
@@ -653,6 +673,10 @@ export class Scheduler {
     nc.maxCpu = maxCpu;
     nc.maxMem = maxMem;
     nc.maxPods = maxPods;
+    nc.minCpu = minCpu;
+    nc.minMem = minMem;
+    nc.minPods = minPods;
+    nc.minEph = minEph;
     this.record(s, newReqs);
     return undefined;
   }
@@ -858,15 +882,18 @@ export class Scheduler {
       reqs.delete(LABEL_HOSTNAME);
       const zone = reqs.get(LABEL_ZONE);
       const ct = reqs.get(LABEL_CAPACITY_TYPE);
-      const kept = nc.template.catalog.cheapest(nc.types, zone, ct, MAX_INSTANCE_TYPES);
+      const cat = nc.template.catalog;
+      const keptAt = cat.cheapest(nc.types, zone, ct, MAX_INSTANCE_TYPES);
+      const kept = keptAt.map((p) => cat.types[p]!);
+      const keptNames = kept.map((t) => t.it.name);
       const itReq = reqs.get(LABEL_INSTANCE_TYPE);
-      reqs.add(Requirement.of(LABEL_INSTANCE_TYPE, "In", kept.map((t) => t.it.name), itReq?.minValues));
+      reqs.add(Requirement.of(LABEL_INSTANCE_TYPE, "In", keptNames, itReq?.minValues));
       // narrow capacity-type to what the kept types offer
-      const cts = new Set<string>();
-      for (const ti of kept) for (const o of ti.offerings) if (o.available && (!zone || zone.has(o.zone)) && (!ct || ct.has(o.capacityType))) cts.add(o.capacityType);
-      if (cts.size > 0) reqs.add(Requirement.of(LABEL_CAPACITY_TYPE, "In", [...cts]));
+      const cts = cat.capacityTypesOffered(keptAt, zone, ct);
+      if (cts.length > 0) reqs.add(Requirement.of(LABEL_CAPACITY_TYPE, "In", cts));
       // instance-type order must be price order in the requirement: rebuild it explicitly
-      const requirements = reqs.toNodeRequirements().map((r) => (r.key === LABEL_INSTANCE_TYPE ? { ...r, values: kept.map((t) => t.it.name) } : r));
+      const requirements: NodeRequirement[] = [];
+      for (const q of reqs) requirements.push(q.key === LABEL_INSTANCE_TYPE ? { ...q.toNodeRequirement(false), values: keptNames.slice() } : q.toNodeRequirement());
       let minErr: string | undefined;
       for (const q of reqs) {
         if (q.minValues === undefined) continue;
@@ -938,6 +965,11 @@ function nextLive(a: number[], b: number[], i: number, len: number): number {
     i = j;
   }
   return i;
+}
+
+function equalSets(a: TypeSet, b: TypeSet): boolean {
+  for (let w = 0; w < a.length; w++) if (a[w] !== b[w]) return false;
+  return true;
 }
 
 function hasExtended(v: ResourceVector): boolean {
