@@ -216,7 +216,8 @@ Runs the scenario to --at (default: its spec.duration) and prints the eks-node-v
 per node the pod requests against allocatable, pods, instance type and $/hour, capacity type,
 zone, status and age; cluster totals in $/hour and $/month.
 With --kubeconfig or --server, reads the Nodes and Pods of a running cluster (scalelab serve) over
-the API instead; spot nodes are then priced at on-demand and marked "~" (an estimate).
+the API instead; spot nodes are priced from Karpenter's offering price metric on /metrics, or, when
+their pool has none, at on-demand and marked "~" (an estimate).
 `;
 
 export async function nodesCommand(argv: string[]): Promise<number> {

@@ -73,6 +73,13 @@ export class KarpenterMetrics {
   readonly disruptionConsolidationTimeouts = this.family("karpenter_voluntary_disruption_consolidation_timeouts_total", "counter", "Number of times the Consolidation algorithm has reached a timeout. Labeled by consolidation type.");
   readonly disruptionQueueFailures = this.family("karpenter_voluntary_disruption_queue_failures_total", "counter", "The number of times that an enqueued disruption decision failed. Labeled by disruption method.");
   readonly disruptionEvaluationDurationSum = this.family("karpenter_voluntary_disruption_decision_evaluation_duration_seconds_sum", "counter", "Duration of the disruption decision evaluation process in seconds (virtual). Labeled by method and consolidation type.");
+  // ---- Cloud provider (set from every GetInstanceTypes result, offering-metrics.ts)
+  readonly instanceTypeOfferingAvailable = this.family("karpenter_cloudprovider_instance_type_offering_available", "gauge", "Instance type offering availability, based on instance type, capacity type, and zone");
+  readonly instanceTypeOfferingPriceEstimate = this.family(
+    "karpenter_cloudprovider_instance_type_offering_price_estimate",
+    "gauge",
+    "Instance type offering estimated hourly price used when making informed decisions on node cost calculation, based on instance type, capacity type, and zone.",
+  );
   // ---- NodePools
   readonly nodePoolAllowedDisruptions = this.family("karpenter_nodepools_allowed_disruptions", "gauge", "The number of nodes for a given NodePool that can be concurrently disrupting at a point in time. Labeled by NodePool.");
 }

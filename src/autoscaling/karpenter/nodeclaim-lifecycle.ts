@@ -50,7 +50,12 @@ import {
   ZONE_ID_LABEL,
   ZONE_LABEL,
   EC2NODECLASS_LABEL,
+  EC2NODECLASS_HASH_ANNOTATION,
+  EC2NODECLASS_HASH_VERSION,
+  EC2NODECLASS_HASH_VERSION_ANNOTATION,
+  ec2NodeClassHash,
   type Condition,
+  type EC2NodeClass,
   type KarpenterTaint,
   type NodeClaim,
   type NodePool,
@@ -441,7 +446,13 @@ export class NodeClaimLifecycleController implements Controller {
       [REGION_LABEL]: provider.region,
     };
     if (offering?.zoneId) labels[ZONE_ID_LABEL] = offering.zoneId;
-    const updated = this.store.update({ ...nc, metadata: { ...nc.metadata, labels } });
+    // The AWS provider's Create stamps the node class hash it launched from (static NodeClassDrift).
+    const annotations: Record<string, string> = {
+      ...(nc.metadata.annotations ?? {}),
+      [EC2NODECLASS_HASH_ANNOTATION]: ec2NodeClassHash(nodeClass as EC2NodeClass),
+      [EC2NODECLASS_HASH_VERSION_ANNOTATION]: EC2NODECLASS_HASH_VERSION,
+    };
+    const updated = this.store.update({ ...nc, metadata: { ...nc.metadata, labels, annotations } });
     const capacity = it ? formatResourceList(it.capacity) : {};
     const allocatable = it ? formatResourceList(it.allocatable) : {};
     let conds = setCondition(nc.status?.conditions, COND_LAUNCHED, "True", "Launched", "", time, nc.metadata.generation);

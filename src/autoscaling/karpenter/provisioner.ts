@@ -15,6 +15,7 @@ import { cloudProvider, formatResourceList, KARPENTER_EVENT_SOURCE, KARPENTER_LO
 import { prettyList, solve, type SolveResults } from "./scheduler.js";
 import { ClusterState, isDaemonSetPod } from "./state.js";
 import { karpenterMetrics } from "./metrics.js";
+import { recordOfferings } from "./offering-metrics.js";
 
 export const BATCH_IDLE_DURATION_MS = 1_000;
 export const BATCH_MAX_DURATION_MS = 10_000;
@@ -223,6 +224,7 @@ export class Provisioner implements Controller {
       const nodeClass = ref ? store.get(ref.kind ?? "EC2NodeClass", undefined, ref.name) : undefined;
       if (ref && !nodeClass) continue;
       const its = provider ? provider.instanceTypes(nodeClass) : [];
+      recordOfferings(karpenterMetrics(this.ctx.services), its);
       if (its.length === 0) continue;
       instanceTypes.set(np.metadata.name!, its);
       const rem = remainingLimits(np, this.state);

@@ -161,9 +161,18 @@ export class AmiCatalog {
     return out;
   }
 
-  /** EC2NodeClass status.amis form: newest first per architecture, as Karpenter lists them. */
+  /**
+   * EC2NodeClass status.amis form. The AMI provider keeps one image per requirement set (here: per
+   * architecture) — the newest by creation date, the greater name on a tie — and lists them newest
+   * first, ties by id.
+   */
   static toStatus(amis: readonly Ami[]): ResolvedAmi[] {
-    return [...amis]
+    const newest = new Map<Arch, Ami>();
+    for (const a of amis) {
+      const cur = newest.get(a.arch);
+      if (!cur || a.creationDate > cur.creationDate || (a.creationDate === cur.creationDate && a.name > cur.name)) newest.set(a.arch, a);
+    }
+    return [...newest.values()]
       .sort((a, b) => (a.creationDate === b.creationDate ? a.id.localeCompare(b.id) : a.creationDate < b.creationDate ? 1 : -1))
       .map((a) => ({ id: a.id, name: a.name, requirements: [{ key: "kubernetes.io/arch", operator: "In" as const, values: [a.arch] }] }));
   }

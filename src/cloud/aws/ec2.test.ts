@@ -232,6 +232,43 @@ describe("spot interruptions", () => {
 });
 
 describe("node classes and AMIs", () => {
+  it("lists subnets as the status controller does (most free addresses first, then id) and launches into the first of the zone", () => {
+    const { aws, types } = setup();
+    const nc = {
+      metadata: { name: "default" },
+      spec: {
+        amiSelectorTerms: [{ alias: "al2023@latest" }],
+        // both the private (4091 free) and the public (4088 free) subnets, both security groups
+        subnetSelectorTerms: [{ tags: { "karpenter.sh/discovery": "scalelab" } }, { tags: { "kubernetes.io/role/elb": "1" } }],
+        securityGroupSelectorTerms: [{ tags: { "karpenter.sh/discovery": "scalelab" } }, { tags: { Name: "eksctl-scalelab-cluster/ClusterSharedNodeSecurityGroup" } }],
+      },
+    };
+    const r = aws.resolveNodeClass(nc);
+    expect(r.subnets).toHaveLength(8);
+    const free = (id: string) => aws.subnets.find((s) => s.id === id)!.availableIpAddressCount;
+    for (let i = 1; i < r.subnets.length; i++) {
+      const a = r.subnets[i - 1]!.id;
+      const b = r.subnets[i]!.id;
+      expect(free(a) > free(b) || (free(a) === free(b) && a < b)).toBe(true);
+    }
+    expect(r.subnets.slice(0, 4).every((s) => free(s.id) === 4091)).toBe(true);
+    expect(r.securityGroups.map((g) => g.id)).toEqual(aws.securityGroups.map((g) => g.id).sort());
+    const inst = aws.create({ instanceTypes: types(OD_C5A), requirements: OD_C5A, tags: {}, nodeClass: nc });
+    const privateOfZone = aws.subnets.find((s) => s.zone === inst.zone && s.tags["karpenter.sh/discovery"] === "scalelab")!;
+    expect(inst.subnetId).toBe(privateOfZone.id);
+    expect(inst.securityGroupIds).toEqual(r.securityGroups.map((g) => g.id));
+  });
+
+  it("keeps one AMI per architecture in the status, the newest", () => {
+    const { aws } = setup();
+    // a name glob matching both AL2023 releases
+    const r = aws.resolveNodeClass({ spec: { amiSelectorTerms: [{ name: "amazon-eks-node-al2023-*-standard-1.32-*" }] } });
+    expect(r.amis.map((a) => a.name).sort()).toEqual([
+      "amazon-eks-node-al2023-arm64-standard-1.32-v20250512",
+      "amazon-eks-node-al2023-x86_64-standard-1.32-v20250512",
+    ]);
+  });
+
   it("resolves subnets, security groups and AMIs; launches use the class's AMI per arch", () => {
     const { aws, types } = setup();
     const nc = {
@@ -244,9 +281,10 @@ describe("node classes and AMIs", () => {
       },
     };
     const r = aws.resolveNodeClass(nc);
-    expect(r.subnets.map((s) => s.zone)).toEqual(["ap-northeast-2a", "ap-northeast-2b", "ap-northeast-2c", "ap-northeast-2d"]);
-    expect(r.subnets[0]!.zoneID).toBe("apne2-az1");
-    expect(r.securityGroups.length).toBe(1);
+    // only the discovery-tagged private subnets and the cluster security group
+    expect(r.subnets.map((s) => s.zone).sort()).toEqual(["ap-northeast-2a", "ap-northeast-2b", "ap-northeast-2c", "ap-northeast-2d"]);
+    expect(r.subnets.find((s) => s.zone === "ap-northeast-2a")!.zoneID).toBe("apne2-az1");
+    expect(r.securityGroups.map((g) => g.id)).toEqual([aws.securityGroups[0]!.id]);
     expect(r.amis.map((a) => a.name).sort()).toEqual([
       "amazon-eks-node-al2023-arm64-standard-1.32-v20250505",
       "amazon-eks-node-al2023-x86_64-standard-1.32-v20250505",
@@ -255,7 +293,8 @@ describe("node classes and AMIs", () => {
     const amd = aws.create({ instanceTypes: types(OD_C5A), requirements: OD_C5A, tags: {}, nodeClass: nc });
     const amdAmi = r.amis.find((a) => a.requirements[0]!.values![0] === "amd64")!.id;
     expect(amd.imageID).toBe(amdAmi);
-    expect(amd.subnetId).toBe(r.subnets[0]!.id);
+    expect(amd.subnetId).toBe(r.subnets.find((s) => s.zone === amd.zone)!.id);
+    expect(amd.securityGroupIds).toEqual([aws.securityGroups[0]!.id]);
     const arm: NodeRequirement[] = [
       { key: "karpenter.sh/capacity-type", operator: "In", values: ["on-demand"] },
       { key: "node.kubernetes.io/instance-type", operator: "In", values: ["c6g.large"] },

@@ -220,8 +220,14 @@ export class SimulatedAws implements CloudProvider {
   /** What the EC2NodeClass selector terms resolve to (for its status and for launches). */
   resolveNodeClass(nodeClass: unknown): ResolvedNodeClass {
     const spec = ((nodeClass ?? {}) as { spec?: Record<string, unknown> }).spec ?? {};
-    const subnets = selectByTerms(this.subnets, spec.subnetSelectorTerms as never).map((s) => ({ id: s.id, zone: s.zone, zoneID: s.zoneID }));
-    const securityGroups = selectByTerms(this.securityGroups, spec.securityGroupSelectorTerms as never).map((g) => ({ id: g.id, name: g.name }));
+    // The status controllers' order: subnets by free addresses (most first) then id, security groups by id.
+    // A launch takes, per zone, the first subnet in this order.
+    const subnets = selectByTerms(this.subnets, spec.subnetSelectorTerms as never)
+      .sort((a, b) => b.availableIpAddressCount - a.availableIpAddressCount || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((s) => ({ id: s.id, zone: s.zone, zoneID: s.zoneID }));
+    const securityGroups = selectByTerms(this.securityGroups, spec.securityGroupSelectorTerms as never)
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((g) => ({ id: g.id, name: g.name }));
     const amis = AmiCatalog.toStatus(this.amis.resolve(spec.amiSelectorTerms as AmiSelectorTerm[] | undefined));
     const out: ResolvedNodeClass = { subnets, securityGroups, amis };
     if (typeof spec.instanceProfile === "string") out.instanceProfile = spec.instanceProfile;
@@ -481,7 +487,8 @@ export class SimulatedAws implements CloudProvider {
       privateIp: ip,
       privateDnsName: privateDnsName(this.region, ip),
       ...(subnet ? { subnetId: subnet.id } : {}),
-      securityGroupIds: (resolved?.securityGroups ?? this.securityGroups).map((g) => g.id),
+      // without a node class: the cluster security group, as an EKS node gets by default
+      securityGroupIds: (resolved?.securityGroups ?? this.securityGroups.slice(0, 1)).map((g) => g.id),
     };
     const rec: Record_ = { inst, ipKey: ip };
     this.instances.set(id, rec);

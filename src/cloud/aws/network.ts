@@ -1,8 +1,11 @@
 /**
- * The simulated VPC of the cluster: availability zones (with AWS zone ids), one private subnet per
- * zone tagged for Karpenter discovery, and the EKS cluster security group. EC2NodeClass
+ * The simulated VPC of the cluster, laid out as eksctl creates it: availability zones (with AWS zone
+ * ids), a private subnet per zone tagged for Karpenter discovery and a public one per zone (tagged
+ * `kubernetes.io/role/elb`, not for discovery), the EKS cluster security group (tagged for discovery)
+ * and eksctl's ClusterSharedNodeSecurityGroup (not tagged for discovery). EC2NodeClass
  * subnetSelectorTerms / securityGroupSelectorTerms resolve against these (what DescribeSubnets /
- * DescribeSecurityGroups would return), so `status.subnets` and drift checks have real-looking ids.
+ * DescribeSecurityGroups would return), so `status.subnets` and drift checks have real-looking ids,
+ * and a scenario can move its node class to other subnets or security groups to drift its nodes.
  */
 import { hashString } from "../../core/rng.js";
 
@@ -66,18 +69,33 @@ export interface SecurityGroup {
   tags: Record<string, string>;
 }
 
+/** Private subnets first (launches fall back to the first subnet of a zone), then public ones. */
 export function subnetsOf(region: string, zones: readonly string[], clusterName: string): Subnet[] {
-  return zones.map((zone) => ({
+  const free = region === "us-east-1" ? 8187 : 4091;
+  const zoneLetter = (zone: string) => zone.slice(-1).toUpperCase();
+  const privateSubnets = zones.map((zone) => ({
     id: `subnet-0${stableHex(`subnet|${region}|${zone}`, 16)}`,
     zone,
     zoneID: zoneId(region, zone),
-    availableIpAddressCount: region === "us-east-1" ? 8187 : 4091,
+    availableIpAddressCount: free,
     tags: {
-      Name: `eksctl-${clusterName}-cluster/SubnetPrivate${zone.slice(-1).toUpperCase()}`,
+      Name: `eksctl-${clusterName}-cluster/SubnetPrivate${zoneLetter(zone)}`,
       "karpenter.sh/discovery": clusterName,
       "kubernetes.io/role/internal-elb": "1",
     },
   }));
+  // The NAT gateway and load balancers hold a few addresses in each public subnet.
+  const publicSubnets = zones.map((zone) => ({
+    id: `subnet-0${stableHex(`public-subnet|${region}|${zone}`, 16)}`,
+    zone,
+    zoneID: zoneId(region, zone),
+    availableIpAddressCount: free - 3,
+    tags: {
+      Name: `eksctl-${clusterName}-cluster/SubnetPublic${zoneLetter(zone)}`,
+      "kubernetes.io/role/elb": "1",
+    },
+  }));
+  return [...privateSubnets, ...publicSubnets];
 }
 
 export function securityGroupsOf(region: string, clusterName: string): SecurityGroup[] {
@@ -86,6 +104,11 @@ export function securityGroupsOf(region: string, clusterName: string): SecurityG
       id: `sg-0${stableHex(`sg|${region}|${clusterName}`, 16)}`,
       name: `eks-cluster-sg-${clusterName}-${hashString(clusterName) % 1_000_000_000}`,
       tags: { "karpenter.sh/discovery": clusterName, [`kubernetes.io/cluster/${clusterName}`]: "owned" },
+    },
+    {
+      id: `sg-0${stableHex(`shared-node-sg|${region}|${clusterName}`, 16)}`,
+      name: `eksctl-${clusterName}-cluster-ClusterSharedNodeSecurityGroup-${stableHex(`shared-node-sg-name|${clusterName}`, 12).toUpperCase()}`,
+      tags: { Name: `eksctl-${clusterName}-cluster/ClusterSharedNodeSecurityGroup`, "alpha.eksctl.io/cluster-name": clusterName },
     },
   ];
 }

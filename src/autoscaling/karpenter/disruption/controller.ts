@@ -9,11 +9,13 @@ import type { Controller, ControllerContext } from "../../../api/controller.js";
 import type { Logger } from "../../../api/logs.js";
 import type { KubeObject } from "../../../api/meta.js";
 import { ownerRef } from "../../../api/meta.js";
+import { formatDuration } from "../../../core/duration.js";
 import type { Rng } from "../../../core/rng.js";
 import type { CloudInstanceType, CloudProvider } from "../../../cloud/provider.js";
 import { Requirements } from "../../../scheduling/requirements.js";
 import {
   CAPACITY_TYPE_LABEL,
+  COND_DISRUPTION_REASON,
   COND_INITIALIZED,
   DISRUPTED_TAINT_KEY,
   EC2NODECLASS_HASH_ANNOTATION,
@@ -26,14 +28,18 @@ import {
   NODEPOOL_HASH_VERSION_ANNOTATION,
   NODEPOOL_LABEL,
   TERMINATION_FINALIZER,
+  clearCondition,
   ec2NodeClassHash,
   isConditionTrue,
   nodePoolHash,
+  setCondition,
+  type Condition,
   type EC2NodeClass,
   type NodePool,
 } from "../api.js";
 import { cloudProvider, formatResourceList, KARPENTER_EVENT_SOURCE, KARPENTER_LOG_COMPONENT, reconcileId } from "../common.js";
 import { karpenterMetrics, type KarpenterMetrics } from "../metrics.js";
+import { recordOfferings } from "../offering-metrics.js";
 import { solve as defaultSolve } from "../scheduler.js";
 import type { StateNode } from "../state.js";
 import { buildBudgetMapping, type DisruptionReason } from "./budgets.js";
@@ -50,13 +56,21 @@ import {
   type MethodDef,
   type SimInputs,
 } from "./engine.js";
-import { decisionOf, type Candidate, type Command, type DecisionRecord, type SolveFn, type StateView } from "./types.js";
+import { decisionOf, type Candidate, type Command, type DecisionRecord, type SolveFn, type SolveResults, type StateView } from "./types.js";
 
 export const DISRUPTION_POLL_MS = 10_000;
 export const CONSOLIDATION_TTL_MS = 15_000;
 export const CONSOLIDATED_RECHECK_MS = 5 * 60_000;
+/** orchestration.maxRetryDuration (v1.0–v1.2): a command whose replacements are not initialized by then is rolled back. */
 export const COMMAND_TIMEOUT_MS = 10 * 60_000;
+/** The queue singleton polls every second while it has nothing ready. */
 export const QUEUE_POLL_MS = 1_000;
+/** orchestration.queueBaseDelay / queueMaxDelay: the per-command exponential back-off of the rate-limited queue. */
+export const QUEUE_BASE_DELAY_MS = 1_000;
+export const QUEUE_MAX_DELAY_MS = 10_000;
+/** A replacement missing this soon after the command was queued may be eventual consistency, not a failure. */
+const REPLACEMENT_NOT_FOUND_GRACE_MS = 5_000;
+/** state.Cluster nomination window: max(2 × BATCH_MAX_DURATION, 10 s). */
 const NOMINATION_MS = 20_000;
 
 export interface DisruptionOptions {
@@ -74,7 +88,12 @@ interface QueuedCommand {
   candidates: Candidate[];
   replacements: string[];
   initialized: Set<string>;
+  /** Command.timeAdded */
   started: number;
+  /** the rate limiter's failure count for this command */
+  failures: number;
+  /** the error of the last recoverable attempt, reported if the command fails */
+  lastError?: string;
 }
 
 interface Pending {
@@ -118,8 +137,9 @@ export function instanceTypeList(its: readonly { name: string }[]): string {
   return s;
 }
 
-function titleCase(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
+/** cases.Title(language.Und, cases.NoLower): upper-case the first letter of each word ("Underutilized/replace" → "Underutilized/Replace"). */
+export function titleCase(s: string): string {
+  return s.replace(/(^|[^A-Za-z0-9'])([a-z])/g, (_m, pre: string, c: string) => pre + c.toUpperCase());
 }
 
 export class DisruptionController implements Controller {
@@ -131,7 +151,6 @@ export class DisruptionController implements Controller {
   private readonly solve: SolveFn;
   private pending?: Pending;
   private queue: QueuedCommand[] = [];
-  private queueTimer = false;
   private consolidated = new Map<string, { key: string; at: number }>();
   private eventDedupe = new Map<string, number>();
   private records: DecisionRecord[] = [];
@@ -228,6 +247,7 @@ export class DisruptionController implements Controller {
       const nc = this.nodeClassOf(np);
       if (!cloud) continue;
       const its = cloud.instanceTypes(nc);
+      recordOfferings(this.metrics, its);
       itLists.set(name, its);
       const m = new Map<string, CloudInstanceType>();
       for (const it of its) m.set(it.name, it);
@@ -398,7 +418,7 @@ export class DisruptionController implements Controller {
         this.record("drift", { node: c.name, nodeClaim: c.nodeClaim.metadata.name, outcome: "skipped", reason: msg });
         continue;
       }
-      return { candidates: [c], replacements: s.results.newNodeClaims };
+      return { candidates: [c], replacements: s.results.newNodeClaims, results: s.results };
     }
     return undefined;
   }
@@ -559,7 +579,11 @@ export class DisruptionController implements Controller {
     const reason = m.reason.toLowerCase();
     this.logDisruption(`disrupting nodeclaim(s) via ${commandString(cmd)}`, { "command-id": id, reason });
     this.stats.commands++;
-    for (const c of cmd.candidates) this.setDisruptedTaint(c.name, true);
+    // MarkDisrupted: taint, then the DisruptionReason condition (v1.0–v1.2: reason "DisruptionReason", message the method's reason)
+    for (const c of cmd.candidates) {
+      this.setDisruptedTaint(c.name, true);
+      this.setDisruptionReason(c.nodeClaim.metadata.name!, m.reason);
+    }
     const replacementNames: string[] = [];
     try {
       for (const r of cmd.replacements) replacementNames.push(this.createReplacement(r, reason));
@@ -569,6 +593,9 @@ export class DisruptionController implements Controller {
       return;
     }
     void sim;
+    // schedulingResults.Record: nominate the nodes the moved pods were simulated onto, so the next pass
+    // does not pick them as candidates while pods are on their way (and say where each pod should go).
+    if (cmd.results) this.recordResults(cmd.results);
     this.opts.state.markForDeletion(...cmd.candidates.map((c) => c.name));
     this.metrics.disruptionDecisions.inc({ decision: decisionOf(cmd), reason, consolidation_type: m.consolidationType });
     for (const c of cmd.candidates) {
@@ -579,8 +606,36 @@ export class DisruptionController implements Controller {
         reason: `${reason}: ${decisionOf(cmd)}${replacementNames.length ? ` (replacement ${replacementNames.join(", ")})` : ""}, $${c.price.toFixed(4)}/h`,
       });
     }
-    this.queue.push({ id, method: m, candidates: cmd.candidates, replacements: replacementNames, initialized: new Set(), started: this.ctx.clock.now() });
-    this.tickQueue();
+    const q: QueuedCommand = { id, method: m, candidates: cmd.candidates, replacements: replacementNames, initialized: new Set(), started: this.ctx.clock.now(), failures: 0 };
+    this.queue.push(q);
+    this.ctx.clock.after(QUEUE_POLL_MS, () => this.processCommand(q));
+  }
+
+  /**
+   * scheduling.Results.Record as the disruption controller calls it (with a no-op logger): pods that
+   * cannot schedule get FailedScheduling, every existing node that receives pods is nominated for
+   * the nomination window, and each of those pods gets `Nominated`.
+   */
+  private recordResults(results: SolveResults): void {
+    const store = this.ctx.store;
+    for (const key of results.podErrors.keys()) {
+      const [ns, name] = key.split("/");
+      const pod = store.get("Pod", ns, name!);
+      if (pod) this.ctx.events.record(pod, "Warning", "FailedScheduling", `Failed to schedule pod, ${results.podErrors.get(key)}`, KARPENTER_EVENT_SOURCE);
+    }
+    if (results.existingNodes.length === 0) return;
+    const until = this.ctx.clock.now() + NOMINATION_MS;
+    const byName = new Map<string, StateNode>();
+    for (const n of this.opts.state.nodes()) byName.set(n.name, n);
+    for (const e of results.existingNodes) {
+      if (e.pods.length === 0) continue;
+      this.opts.state.nominate(e.name, until);
+      const sn = byName.get(e.name);
+      const parts: string[] = [];
+      if (sn?.nodeClaim) parts.push(`nodeclaim/${sn.nodeClaim.metadata.name}`);
+      if (sn?.node) parts.push(`node/${sn.node.metadata.name}`);
+      for (const p of e.pods) this.ctx.events.record(p, "Normal", "Nominated", `Pod should schedule on: ${parts.join(", ")}`, KARPENTER_EVENT_SOURCE);
+    }
   }
 
   private setDisruptedTaint(nodeName: string, add: boolean): void {
@@ -593,15 +648,28 @@ export class DisruptionController implements Controller {
     });
   }
 
-  /** Remove `karpenter.sh/disrupted` taints of nodes no command owns (and not deleting). */
+  /** The NodeClaim's DisruptionReason condition: set when a command starts, cleared when it is rolled back. */
+  private setDisruptionReason(claimName: string, reason: DisruptionReason | undefined): void {
+    const nc = this.ctx.store.get("NodeClaim", undefined, claimName);
+    if (!nc || (nc.metadata.deletionTimestamp && reason !== undefined)) return;
+    const conds: Condition[] = nc.status?.conditions ?? [];
+    const had = conds.some((c) => c.type === COND_DISRUPTION_REASON);
+    if (reason === undefined && !had) return;
+    const next = reason === undefined ? clearCondition(conds, COND_DISRUPTION_REASON) : setCondition(conds, COND_DISRUPTION_REASON, "True", COND_DISRUPTION_REASON, reason, this.ctx.clock.iso(), nc.metadata.generation);
+    if (JSON.stringify(next) !== JSON.stringify(conds)) this.ctx.store.setStatus(nc, { ...(nc.status ?? {}), conditions: next });
+  }
+
+  /** Remove `karpenter.sh/disrupted` taints and DisruptionReason conditions of nodes no command owns (and not deleting). */
   private cleanupStaleTaints(): void {
     const owned = new Set<string>();
     for (const q of this.queue) for (const c of q.candidates) owned.add(c.name);
     if (this.pending) for (const c of this.pending.cmd.candidates) owned.add(c.name);
     for (const n of this.opts.state.nodes()) {
       if (!n.node || owned.has(n.name) || n.node.metadata.deletionTimestamp || n.nodeClaim?.metadata.deletionTimestamp) continue;
-      if (!n.taints.some((t) => t.key === DISRUPTED_TAINT_KEY)) continue;
-      this.setDisruptedTaint(n.name, false);
+      if (n.taints.some((t) => t.key === DISRUPTED_TAINT_KEY)) this.setDisruptedTaint(n.name, false);
+      if (n.nodeClaim && (n.nodeClaim.status?.conditions ?? []).some((c: Condition) => c.type === COND_DISRUPTION_REASON)) {
+        this.setDisruptionReason(n.nodeClaim.metadata.name!, undefined);
+      }
     }
   }
 
@@ -658,71 +726,91 @@ export class DisruptionController implements Controller {
     return name;
   }
 
-  private tickQueue(): void {
-    if (this.queueTimer || this.queue.length === 0 || this.stopped) return;
-    this.queueTimer = true;
-    this.ctx.clock.after(QUEUE_POLL_MS, () => {
-      this.queueTimer = false;
-      this.processQueue();
-      this.tickQueue();
-    });
-  }
-
-  private processQueue(): void {
+  /**
+   * One attempt of orchestration.Queue.waitOrTerminate for a command (v1.0–v1.2): wait until every
+   * replacement is initialized, then delete the candidates. A recoverable failure re-queues the command
+   * with the rate limiter's back-off (1 s, 2 s, 4 s, 8 s, then every 10 s); a command older than 10 min,
+   * or a replacement that is gone, fails it: the candidates are untainted and unmarked, and the
+   * replacements that did launch are left to the rest of Karpenter.
+   */
+  private processCommand(q: QueuedCommand): void {
+    if (this.stopped || !this.queue.includes(q)) return;
     const now = this.ctx.clock.now();
     const store = this.ctx.store;
-    const keep: QueuedCommand[] = [];
-    for (const q of this.queue) {
-      const title = titleCase(q.method.reason);
-      let failed: string | undefined;
-      let waiting = false;
-      for (const name of q.replacements) {
-        if (q.initialized.has(name)) continue;
-        const nc = store.get("NodeClaim", undefined, name);
-        if (!nc || nc.metadata.deletionTimestamp) {
-          failed = `replacement nodeclaim ${name} was deleted`;
-          break;
-        }
-        this.event(nc, "DisruptionLaunching", `Launching NodeClaim: ${title}`, 120_000, q.method.reason);
-        if (!isConditionTrue(nc, COND_INITIALIZED)) {
-          this.event(nc, "DisruptionWaitingReadiness", "Waiting on readiness to continue disruption");
-          waiting = true;
-          continue;
-        }
-        q.initialized.add(name);
-      }
-      if (!failed && waiting && now - q.started >= COMMAND_TIMEOUT_MS) failed = "command reached timeout";
-      if (failed) {
-        this.metrics.disruptionQueueFailures.inc({ decision: q.replacements.length ? "replace" : "delete", reason: q.method.reason.toLowerCase(), consolidation_type: q.method.consolidationType });
-        this.log.error("failed to disrupt nodes", { controller: "disruption", "command-id": q.id, error: failed });
-        for (const c of q.candidates) {
-          this.setDisruptedTaint(c.name, false);
-          this.record("execution", { node: c.name, nodeClaim: c.nodeClaim.metadata.name, outcome: "rejected", reason: failed });
-        }
-        this.opts.state.unmarkForDeletion(...q.candidates.map((c) => c.name));
+    const since = now - q.started;
+    const title = titleCase(`${q.method.reason}/${q.replacements.length > 0 ? "replace" : "delete"}`);
+    if (since > COMMAND_TIMEOUT_MS) return this.failCommand(q, `command reached timeout after ${formatDuration(since)}`);
+    const waitErrs: string[] = [];
+    for (const name of q.replacements) {
+      if (q.initialized.has(name)) continue;
+      const nc = store.get("NodeClaim", undefined, name);
+      if (!nc) {
+        const notFound = `nodeclaims.karpenter.sh "${name}" not found`;
+        if (since > REPLACEMENT_NOT_FOUND_GRACE_MS) return this.failCommand(q, `replacement was deleted, ${notFound}`);
+        waitErrs.push(`getting node claim, ${notFound}`);
         continue;
       }
-      if (waiting) {
-        keep.push(q);
+      this.event(nc, "DisruptionLaunching", `Launching NodeClaim: ${title}`, 120_000, title);
+      if (!isConditionTrue(nc, COND_INITIALIZED)) {
+        this.event(nc, "DisruptionWaitingReadiness", "Waiting on readiness to continue disruption");
+        waitErrs.push(`nodeclaim ${name} not initialized`);
         continue;
       }
-      for (const c of q.candidates) {
-        const node = store.get("Node", undefined, c.name);
-        if (node) this.event(node, "DisruptionTerminating", `Disrupting Node: ${title}`, 120_000, q.method.reason);
-        const claim = store.get("NodeClaim", undefined, c.nodeClaim.metadata.name!);
-        if (!claim) continue;
-        this.event(claim, "DisruptionTerminating", `Disrupting NodeClaim: ${title}`, 120_000, q.method.reason);
-        if (!claim.metadata.deletionTimestamp) {
-          store.delete("NodeClaim", undefined, claim.metadata.name!);
-          this.metrics.nodeClaimsDisrupted.inc({
-            reason: q.method.reason.toLowerCase(),
-            nodepool: claim.metadata.labels?.[NODEPOOL_LABEL] ?? "",
-            capacity_type: claim.metadata.labels?.[CAPACITY_TYPE_LABEL] ?? "",
-          });
-        }
+      q.initialized.add(name);
+    }
+    if (waitErrs.length > 0) {
+      q.lastError = `waiting for replacement initialization, ${waitErrs.join("; ")}`;
+      const delay = Math.min(QUEUE_BASE_DELAY_MS * 2 ** q.failures, QUEUE_MAX_DELAY_MS);
+      q.failures++;
+      this.ctx.clock.after(delay, () => this.processCommand(q));
+      return;
+    }
+    for (const c of q.candidates) {
+      const node = store.get("Node", undefined, c.name);
+      if (node) this.event(node, "DisruptionTerminating", `Disrupting Node: ${title}`, 120_000, title);
+      const claim = store.get("NodeClaim", undefined, c.nodeClaim.metadata.name!);
+      if (!claim) continue;
+      this.event(claim, "DisruptionTerminating", `Disrupting NodeClaim: ${title}`, 120_000, title);
+      if (!claim.metadata.deletionTimestamp) {
+        store.delete("NodeClaim", undefined, claim.metadata.name!);
+        this.metrics.nodeClaimsDisrupted.inc({
+          reason: q.method.reason.toLowerCase(),
+          nodepool: claim.metadata.labels?.[NODEPOOL_LABEL] ?? "",
+          capacity_type: claim.metadata.labels?.[CAPACITY_TYPE_LABEL] ?? "",
+        });
       }
     }
-    this.queue = keep;
+    this.removeCommand(q);
+  }
+
+  private failCommand(q: QueuedCommand, err: string): void {
+    const failedLaunches = q.replacements.filter((r) => !q.initialized.has(r)).length;
+    this.metrics.disruptionQueueFailures.inc(
+      { decision: q.replacements.length ? "replace" : "delete", reason: q.method.reason.toLowerCase(), consolidation_type: q.method.consolidationType },
+      failedLaunches,
+    );
+    for (const c of q.candidates) {
+      this.setDisruptedTaint(c.name, false);
+      this.setDisruptionReason(c.nodeClaim.metadata.name!, undefined);
+      this.record("execution", { node: c.name, nodeClaim: c.nodeClaim.metadata.name, outcome: "rejected", reason: err });
+    }
+    this.log.error("failed terminating nodes while executing a disruption command", {
+      controller: "disruption.queue",
+      namespace: "",
+      name: "",
+      reconcileID: reconcileId(this.rng),
+      "command-id": q.id,
+      nodes: q.candidates.map((c) => c.name).join(","),
+      error: q.lastError !== undefined ? `${err}; ${q.lastError}` : err,
+    });
+    this.removeCommand(q);
+  }
+
+  /** Queue.Remove: forget the command and unmark its candidates; the reconcile then logs success either way (as v1.2 does). */
+  private removeCommand(q: QueuedCommand): void {
+    this.queue = this.queue.filter((x) => x !== q);
+    this.opts.state.unmarkForDeletion(...q.candidates.map((c) => c.name));
+    this.log.debug("command succeeded", { controller: "disruption.queue", namespace: "", name: "", reconcileID: reconcileId(this.rng), "command-id": q.id });
   }
 }
 

@@ -30,7 +30,9 @@ describe("disruption: emptiness", () => {
     h.run(1_000);
     expect(deleted(h, "nc-n1")).toBe(true);
     expect(deleted(h, "nc-n3")).toBe(false);
-    expect(h.eventsOf("DisruptionTerminating")).toContain("n1: Disrupting Node: Empty");
+    // v1.0–v1.2 orchestration queue: the event names Command.Reason() = "<reason>/<decision>", title-cased
+    expect(h.eventsOf("DisruptionTerminating")).toContain("n1: Disrupting Node: Empty/Delete");
+    expect(h.eventsOf("DisruptionTerminating")).toContain("nc-n1: Disrupting NodeClaim: Empty/Delete");
   });
 
   it("abandons when a pod lands on the empty node during validation", () => {
@@ -95,17 +97,22 @@ describe("disruption: single-node consolidation", () => {
     expect(logs[0]!.message).toBe(
       "disrupting nodeclaim(s) via replace, terminating 1 nodes (1 pods) n1/large/on-demand and replacing with on-demand node from types small, medium",
     );
-    h.run(5_000);
+    // The command was queued at 25 s. The queue looks at it 1 s later, then backs off 1, 2, 4, 8, 10, 10 … s
+    // (ItemExponentialFailureRateLimiter(1s, 10s)): checks at 26, 27, 29, 33, 41, 51 … s.
+    h.run(5_000); // t = 30 s
     expect(h.store.get("NodeClaim", undefined, "nc-n1")?.metadata.deletionTimestamp).toBeUndefined();
     expect(h.eventsOf("DisruptionWaitingReadiness").length).toBeGreaterThan(0);
     const repl = h.initializeReplacements();
     expect(repl).toHaveLength(1);
     expect(repl[0]).toMatch(/^default-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    expect(h.eventsOf("DisruptionLaunching")).toContain(`${repl[0]}: Launching NodeClaim: Underutilized/Replace`);
     const claim = h.store.get("NodeClaim", undefined, repl[0]!)!;
     expect(claim.spec.requirements).toContainEqual({ key: "node.kubernetes.io/instance-type", operator: "In", values: ["small", "medium"] });
-    h.run(2_000);
+    h.run(2_998); // t = 32.999 s: initialized, but the next look is at 33 s
+    expect(deleted(h, "nc-n1")).toBe(false);
+    h.run(2);
     expect(deleted(h, "nc-n1")).toBe(true);
-    expect(h.eventsOf("DisruptionTerminating")).toContain("n1: Disrupting Node: Underutilized");
+    expect(h.eventsOf("DisruptionTerminating")).toContain("n1: Disrupting Node: Underutilized/Replace");
     const m = (h.services.get("karpenter-metrics") as { nodeClaimsDisrupted: { get(l: object): number } }).nodeClaimsDisrupted;
     expect(m.get({ reason: "underutilized", nodepool: "default", capacity_type: "on-demand" })).toBe(1);
   });

@@ -1,23 +1,38 @@
 /**
  * The NodeClaim disruption-conditions controller (`pkg/controllers/nodeclaim/disruption`, plus the
  * `nodeclaim/podevents` controller): keeps `Drifted` and `Consolidatable` on NodeClaims and
- * `status.lastPodEventTime` fresh. Drift reasons in upstream order (spec §2.1): NodePoolDrifted,
- * RequirementsDrifted, then the AWS provider's NodeClassDrift and AMIDrift.
+ * `status.lastPodEventTime` fresh.
+ *
+ * Drift reasons, first one wins, as v1.2 evaluates them: core `NodePoolDrifted` (static hash),
+ * `RequirementsDrifted`, `InstanceTypeNotFound` (the NodeClaim's type, or an offering for its zone and
+ * capacity type, is gone from the NodePool's instance types), then the AWS provider's IsDrifted:
+ * `NodeClassDrift` (EC2NodeClass static hash), then the first of `AMIDrift`, `SecurityGroupDrift`,
+ * `SubnetDrift` comparing the EC2 instance with the EC2NodeClass status. A provider error (say the
+ * status lists no security groups) leaves the condition as it was and retries with
+ * controller-runtime's per-item back-off.
  */
 import { WorkQueue, type Controller, type ControllerContext } from "../../../api/controller.js";
 import type { Logger } from "../../../api/logs.js";
 import type { KubeObject } from "../../../api/meta.js";
+import type { Rng } from "../../../core/rng.js";
+import type { CloudInstance, CloudInstanceType } from "../../../cloud/provider.js";
 import { Requirements } from "../../../scheduling/requirements.js";
 import {
+  CAPACITY_TYPE_LABEL,
   COND_CONSOLIDATABLE,
   COND_DRIFTED,
   COND_INITIALIZED,
   COND_LAUNCHED,
   EC2NODECLASS_HASH_ANNOTATION,
+  EC2NODECLASS_HASH_VERSION,
   EC2NODECLASS_HASH_VERSION_ANNOTATION,
+  INSTANCE_TYPE_LABEL,
   NODEPOOL_HASH_ANNOTATION,
+  NODEPOOL_HASH_VERSION,
   NODEPOOL_HASH_VERSION_ANNOTATION,
   NODEPOOL_LABEL,
+  ZONE_ID_LABEL,
+  ZONE_LABEL,
   clearCondition,
   ec2NodeClassHash,
   getCondition,
@@ -29,52 +44,148 @@ import {
   type NodeClaim,
   type NodePool,
 } from "../api.js";
-import { KARPENTER_LOG_COMPONENT } from "../common.js";
+import { cloudProvider, KARPENTER_LOG_COMPONENT, logReconcile, requirementAllows } from "../common.js";
 
-export type DriftReason = "NodePoolDrifted" | "RequirementsDrifted" | "NodeClassDrift" | "AMIDrift";
+export type DriftReason =
+  | "NodePoolDrifted"
+  | "RequirementsDrifted"
+  | "InstanceTypeNotFound"
+  | "NodeClassDrift"
+  | "AMIDrift"
+  | "SecurityGroupDrift"
+  | "SubnetDrift";
 
 export const DRIFT_RECHECK_MS = 5 * 60_000;
 export const POD_EVENT_DEDUPE_MS = 5_000;
+/** controller-runtime's default per-item rate limiter: 5 ms · 2^failures, at most 1000 s. */
+const ERROR_BACKOFF_BASE_MS = 5;
+const ERROR_BACKOFF_MAX_MS = 1_000_000;
 
-/** The first drift reason of a launched NodeClaim, or undefined. */
-export function driftReason(nc: NodeClaim, np: NodePool, nodeClass: EC2NodeClass | undefined): DriftReason | undefined {
+/** What a drift check reads besides the NodeClaim and its NodePool. */
+export interface DriftInputs {
+  /** cloudProvider.GetInstanceTypes(nodePool); undefined when the node class cannot be resolved. */
+  instanceTypes?: readonly CloudInstanceType[];
+  /** The NodePool's EC2NodeClass. */
+  nodeClass?: EC2NodeClass;
+  /** DescribeInstances of the NodeClaim's instance (undefined: not found / terminated). */
+  instance?: CloudInstance;
+}
+
+/** A drift reason, nothing (not drifted), or an error that leaves the condition alone. */
+export type DriftResult = { reason?: DriftReason; error?: string; notFound?: boolean };
+
+/** core areStaticFieldsDrifted + areRequirementsDrifted. */
+export function coreDriftReason(nc: NodeClaim, np: NodePool): DriftReason | undefined {
   const ann = nc.metadata.annotations ?? {};
   const npAnn = np.metadata.annotations ?? {};
+  // The nodepool hash controller keeps the NodePool annotated; without it the hash is what it would write.
   const npHash = npAnn[NODEPOOL_HASH_ANNOTATION] ?? nodePoolHash(np);
-  const npVer = npAnn[NODEPOOL_HASH_VERSION_ANNOTATION] ?? ann[NODEPOOL_HASH_VERSION_ANNOTATION];
+  const npVer = npAnn[NODEPOOL_HASH_VERSION_ANNOTATION] ?? NODEPOOL_HASH_VERSION;
   if (ann[NODEPOOL_HASH_ANNOTATION] !== undefined && ann[NODEPOOL_HASH_VERSION_ANNOTATION] === npVer && ann[NODEPOOL_HASH_ANNOTATION] !== npHash) {
     return "NodePoolDrifted";
   }
   const npReqs = Requirements.fromNodeSelector(np.spec.template.spec.requirements ?? []);
-  // upstream: NewLabelRequirements(nodeClaim.Labels).StrictlyCompatible(nodePoolRequirements) — every NodePool
+  // upstream: NewLabelRequirements(nodeClaim.Labels).Compatible(nodePoolRequirements) — every NodePool
   // requirement must be met by the NodeClaim's labels (custom labels the pool does not constrain are fine)
   if (Requirements.fromLabels(nc.metadata.labels ?? {}).compatible(npReqs, false) !== undefined) return "RequirementsDrifted";
-  if (nodeClass) {
-    const ncAnn = nodeClass.metadata.annotations ?? {};
-    const want = ncAnn[EC2NODECLASS_HASH_ANNOTATION] ?? ec2NodeClassHash(nodeClass);
-    const ver = ncAnn[EC2NODECLASS_HASH_VERSION_ANNOTATION] ?? ann[EC2NODECLASS_HASH_VERSION_ANNOTATION];
-    if (ann[EC2NODECLASS_HASH_ANNOTATION] !== undefined && ann[EC2NODECLASS_HASH_VERSION_ANNOTATION] === ver && ann[EC2NODECLASS_HASH_ANNOTATION] !== want) {
-      return "NodeClassDrift";
-    }
-    const image = nc.status?.imageID;
-    const amis = nodeClass.status?.amis;
-    if (image && amis && amis.length > 0 && !amis.some((a) => a.id === image)) return "AMIDrift";
+  return undefined;
+}
+
+/**
+ * core instanceTypeNotFound: the NodeClaim's instance type is not among the NodePool's instance
+ * types, or none of its offerings (available or not) matches the NodeClaim's zone / capacity type.
+ */
+export function instanceTypeNotFound(its: readonly CloudInstanceType[], nc: NodeClaim): boolean {
+  const labels = nc.metadata.labels ?? {};
+  const name = labels[INSTANCE_TYPE_LABEL];
+  const it = name === undefined ? undefined : its.find((t) => t.name === name);
+  if (!it) return true;
+  const zone = labels[ZONE_LABEL];
+  const ct = labels[CAPACITY_TYPE_LABEL];
+  const zoneId = labels[ZONE_ID_LABEL];
+  for (const o of it.offerings) {
+    if (zone !== undefined && o.zone !== zone) continue;
+    if (ct !== undefined && o.capacityType !== ct) continue;
+    if (zoneId !== undefined && o.zoneId !== undefined && o.zoneId !== zoneId) continue;
+    return false;
+  }
+  return true;
+}
+
+/** amifamily.MapToInstanceTypes for one type: the first status AMI (newest first) the type can boot. */
+export function amiForInstanceType(it: CloudInstanceType, amis: NonNullable<EC2NodeClass["status"]>["amis"]): string | undefined {
+  const labels: Record<string, string> = {};
+  for (const r of it.requirements) if (r.operator === "In" && r.values?.length === 1) labels[r.key] = r.values[0]!;
+  for (const a of amis ?? []) {
+    // AllowUndefinedWellKnownLabels: a requirement on a key the type does not label does not exclude it
+    if (a.requirements.every((r) => !(r.key in labels) || requirementAllows(r, labels[r.key]))) return a.id;
   }
   return undefined;
+}
+
+/** The AWS provider's isNodeClassDrifted (v1.0–v1.2 order: static, then AMI / security groups / subnet). */
+export function providerDriftReason(nc: NodeClaim, nodeClass: EC2NodeClass, its: readonly CloudInstanceType[], instance: CloudInstance | undefined): DriftResult {
+  const ann = nc.metadata.annotations ?? {};
+  const ncAnn = nodeClass.metadata.annotations ?? {};
+  // The nodeclass hash controller keeps the EC2NodeClass annotated; without it the hash is what it would write.
+  const want = ncAnn[EC2NODECLASS_HASH_ANNOTATION] ?? ec2NodeClassHash(nodeClass);
+  const ver = ncAnn[EC2NODECLASS_HASH_VERSION_ANNOTATION] ?? EC2NODECLASS_HASH_VERSION;
+  if (ann[EC2NODECLASS_HASH_ANNOTATION] !== undefined && ann[EC2NODECLASS_HASH_VERSION_ANNOTATION] === ver && ann[EC2NODECLASS_HASH_ANNOTATION] !== want) {
+    return { reason: "NodeClassDrift" };
+  }
+  if (!instance || instance.state === "terminated") return { notFound: true };
+  const status = nodeClass.status ?? {};
+  // AMI
+  const itName = nc.metadata.labels?.[INSTANCE_TYPE_LABEL] ?? "";
+  const it = its.find((t) => t.name === itName);
+  if (!it) return { error: `calculating ami drift, getting instanceTypes, finding node instance type "${itName}"` };
+  if (!status.amis || status.amis.length === 0) return { error: "calculating ami drift, no amis exist given constraints" };
+  const ami = amiForInstanceType(it, status.amis);
+  const amiDrifted = ami !== instance.imageID;
+  // security groups: the instance's set must equal the resolved set
+  const sgs = new Set((status.securityGroups ?? []).map((g) => g.id));
+  if (sgs.size === 0) return { error: "calculating securitygroup drift, no security groups are present in the status" };
+  const have = new Set(instance.securityGroupIds ?? []);
+  let sgDrifted = have.size !== sgs.size;
+  if (!sgDrifted) for (const id of have) if (!sgs.has(id)) sgDrifted = true;
+  // subnet: the instance's subnet must still be resolved
+  const subnets = status.subnets ?? [];
+  if (subnets.length === 0) return { error: "calculating subnet drift, no subnets are discovered" };
+  const subnetDrifted = !subnets.some((s) => s.id === instance.subnetId);
+  if (amiDrifted) return { reason: "AMIDrift" };
+  if (sgDrifted) return { reason: "SecurityGroupDrift" };
+  if (subnetDrifted) return { reason: "SubnetDrift" };
+  return {};
+}
+
+/** Drift.isDrifted: static and requirements drift, instance-type drift, then the provider. */
+export function evaluateDrift(nc: NodeClaim, np: NodePool, inputs: DriftInputs): DriftResult {
+  const core = coreDriftReason(nc, np);
+  if (core) return { reason: core };
+  const ref = np.spec.template.spec.nodeClassRef;
+  if (!inputs.nodeClass || !inputs.instanceTypes) {
+    return { error: `resolving node class, ec2nodeclasses.karpenter.k8s.aws "${ref?.name ?? ""}" not found` };
+  }
+  if (instanceTypeNotFound(inputs.instanceTypes, nc)) return { reason: "InstanceTypeNotFound" };
+  return providerDriftReason(nc, inputs.nodeClass, inputs.instanceTypes, inputs.instance);
 }
 
 export class NodeClaimDisruptionController implements Controller {
   readonly name = "karpenter.nodeclaim.disruption";
   private ctx!: ControllerContext;
   private log!: Logger;
+  private rng!: Rng;
   private queue!: WorkQueue;
   private unsubs: Array<() => void> = [];
   /** node name / providerID → NodeClaim name */
   private claimOf = new Map<string, string>();
+  /** NodeClaim name → consecutive reconcile errors (the rate limiter's failure count). */
+  private failures = new Map<string, number>();
 
   start(ctx: ControllerContext): void {
     this.ctx = ctx;
     this.log = ctx.logs.logger(KARPENTER_LOG_COMPONENT);
+    this.rng = ctx.rng.fork("nodeclaim.disruption");
     this.queue = new WorkQueue(ctx.clock, (k) => this.reconcile(k));
     const store = ctx.store;
     const all = () => {
@@ -139,11 +250,30 @@ export class NodeClaimDisruptionController implements Controller {
     store.setStatus(nc, { ...(nc.status ?? {}), lastPodEventTime: clock.iso(now) });
   }
 
+  private lf(name: string) {
+    return { controller: "nodeclaim.disruption", controllerGroup: "karpenter.sh", controllerKind: "NodeClaim", kind: "NodeClaim", name };
+  }
+
+  /** The cloud provider's view a drift check needs (GetInstanceTypes(nodePool), the node class, the instance). */
+  private driftInputs(nc: NodeClaim, np: NodePool): DriftInputs {
+    const store = this.ctx.store;
+    const ref = np.spec.template.spec.nodeClassRef;
+    const nodeClass = ref ? store.get<EC2NodeClass>("EC2NodeClass", undefined, ref.name) : undefined;
+    const cloud = cloudProvider(this.ctx);
+    if (!cloud || !nodeClass) return { nodeClass };
+    const pid = nc.status?.providerID ?? "";
+    const instance = pid ? cloud.get(pid.slice(pid.lastIndexOf("/") + 1)) : undefined;
+    return { nodeClass, instanceTypes: cloud.instanceTypes(nodeClass), instance };
+  }
+
   private reconcile(name: string): void {
     const store = this.ctx.store;
     const clock = this.ctx.clock;
     const nc = store.get<NodeClaim>("NodeClaim", undefined, name);
-    if (!nc || nc.metadata.deletionTimestamp) return;
+    if (!nc || nc.metadata.deletionTimestamp) {
+      this.failures.delete(name);
+      return;
+    }
     const npName = nc.metadata.labels?.[NODEPOOL_LABEL];
     const np = npName ? store.get<NodePool>("NodePool", undefined, npName) : undefined;
     if (!np) return;
@@ -151,20 +281,28 @@ export class NodeClaimDisruptionController implements Controller {
     const iso = clock.iso(now);
     let conds = nc.status?.conditions ?? [];
     const before = JSON.stringify(conds);
+    let error: string | undefined;
     // ---- drift
-    if (isConditionTrue(nc, COND_LAUNCHED)) {
-      const ref = np.spec.template.spec.nodeClassRef;
-      const nodeClass = ref ? store.get<EC2NodeClass>("EC2NodeClass", undefined, ref.name) : undefined;
-      const reason = driftReason(nc, np, nodeClass);
-      const had = getCondition(nc, COND_DRIFTED);
-      if (reason) {
-        if (!had || had.status !== "True" || had.reason !== reason) this.log.debug("marking drifted", { controller: "nodeclaim.disruption", NodeClaim: { name }, reason });
-        conds = setCondition(conds, COND_DRIFTED, "True", reason, reason, iso);
-      } else if (had) {
-        this.log.debug("removing drifted status condition", { controller: "nodeclaim.disruption", NodeClaim: { name } });
+    const had = getCondition(nc, COND_DRIFTED);
+    if (!isConditionTrue(nc, COND_LAUNCHED)) {
+      if (had) {
         conds = clearCondition(conds, COND_DRIFTED);
+        logReconcile(this.log, this.rng, "debug", this.lf(name), "removing drift status condition, isn't launched");
       }
-      this.queue.add(name, DRIFT_RECHECK_MS);
+    } else {
+      const r = evaluateDrift(nc, np, this.driftInputs(nc, np));
+      if (r.error !== undefined) error = `getting drift, ${r.error}`;
+      else if (r.reason) {
+        conds = setCondition(conds, COND_DRIFTED, "True", r.reason, r.reason, iso);
+        if (!had) logReconcile(this.log, this.rng, "debug", this.lf(name), "marking drifted", { reason: r.reason });
+        this.queue.add(name, DRIFT_RECHECK_MS);
+      } else if (!r.notFound) {
+        if (had) {
+          conds = clearCondition(conds, COND_DRIFTED);
+          logReconcile(this.log, this.rng, "debug", this.lf(name), "removing drifted status condition, not drifted");
+        }
+        this.queue.add(name, DRIFT_RECHECK_MS);
+      }
     }
     // ---- consolidatable
     const after = parseNillableDuration(np.spec.disruption?.consolidateAfter);
@@ -183,5 +321,13 @@ export class NodeClaimDisruptionController implements Controller {
       }
     }
     if (JSON.stringify(conds) !== before) store.setStatus(nc, { ...(nc.status ?? {}), conditions: conds });
+    if (error === undefined) {
+      this.failures.delete(name);
+      return;
+    }
+    logReconcile(this.log, this.rng, "error", this.lf(name), "Reconciler error", { error });
+    const n = this.failures.get(name) ?? 0;
+    this.failures.set(name, n + 1);
+    this.queue.add(name, Math.min(ERROR_BACKOFF_BASE_MS * 2 ** n, ERROR_BACKOFF_MAX_MS));
   }
 }

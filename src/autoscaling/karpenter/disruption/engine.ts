@@ -197,7 +197,7 @@ export function computeConsolidation(sim: SimInputs, opts: EngineOptions, candid
   const single = candidates.length === 1;
   if (s.nonPendingErrors.size > 0) return { unconsolidatable: single ? nonPendingErrorsMessage(s.nonPendingErrors) : undefined };
   const results = s.results;
-  if (results.newNodeClaims.length === 0) return { cmd: { candidates, replacements: [] } };
+  if (results.newNodeClaims.length === 0) return { cmd: { candidates, replacements: [], results } };
   if (results.newNodeClaims.length !== 1) {
     return { unconsolidatable: single ? `Can't remove without creating ${results.newNodeClaims.length} candidates` : undefined };
   }
@@ -221,7 +221,7 @@ export function computeConsolidation(sim: SimInputs, opts: EngineOptions, candid
     const withSpot = r.instanceTypeOptions.filter((it) => it.offerings.some((o) => offeringCompatible(o, reqs)));
     r.instanceTypeOptions = filterByPrice(withSpot, reqs, candidatePrice);
     if (r.instanceTypeOptions.length === 0) return { unconsolidatable: single ? "Can't replace spot node with a cheaper spot node" : undefined };
-    if (!single) return { cmd: { candidates, replacements: [r] } };
+    if (!single) return { cmd: { candidates, replacements: [r], results } };
     if (r.instanceTypeOptions.length < MIN_INSTANCE_TYPES_FOR_SPOT_TO_SPOT) {
       return {
         unconsolidatable: `SpotToSpotConsolidation requires ${MIN_INSTANCE_TYPES_FOR_SPOT_TO_SPOT} cheaper instance type options than the current candidate to consolidate, got ${r.instanceTypeOptions.length}`,
@@ -230,14 +230,14 @@ export function computeConsolidation(sim: SimInputs, opts: EngineOptions, candid
     let keep = MIN_INSTANCE_TYPES_FOR_SPOT_TO_SPOT;
     for (const q of reqs.values()) if (q.minValues !== undefined) keep = Math.max(keep, minTypesForMinValues(r.instanceTypeOptions, q));
     r.instanceTypeOptions = r.instanceTypeOptions.slice(0, keep);
-    return { cmd: { candidates, replacements: [r] } };
+    return { cmd: { candidates, replacements: [r], results } };
   }
   r.instanceTypeOptions = filterByPrice(r.instanceTypeOptions, reqs, candidatePrice);
   if (r.instanceTypeOptions.length === 0) return { unconsolidatable: single ? "Can't replace with a cheaper node" : undefined };
   // OD → [OD, spot]: prices were filtered assuming spot launches; pin it so a spot ICE cannot fall back to a pricier on-demand.
   const ct = reqs.get(CAPACITY_TYPE_LABEL);
   if (!ct || (ct.has("spot") && ct.has("on-demand"))) setRequirement(r, Requirement.of(CAPACITY_TYPE_LABEL, "In", ["spot"]));
-  return { cmd: { candidates, replacements: [r] } };
+  return { cmd: { candidates, replacements: [r], results } };
 }
 
 /** How many of the price-ordered types are needed to reach `minValues` distinct values of the requirement's key. */

@@ -3,7 +3,7 @@ import { EventRecorder } from "../../../api/events.js";
 import { LogSink } from "../../../api/logs.js";
 import type { KubeObject } from "../../../api/meta.js";
 import { Store } from "../../../api/store.js";
-import type { CloudInstanceType, CloudProvider, Offering } from "../../../cloud/provider.js";
+import { CLOUD_PROVIDER_SERVICE, type CloudInstanceType, type CloudProvider, type Offering } from "../../../cloud/provider.js";
 import { VirtualClock } from "../../../core/clock.js";
 import { Rng } from "../../../core/rng.js";
 import { formatBytes, formatCpuMilli } from "../../../core/quantity.js";
@@ -94,6 +94,18 @@ export class Harness {
       },
     };
     this.store.create(np);
+    this.store.create({
+      apiVersion: "karpenter.k8s.aws/v1",
+      kind: "EC2NodeClass",
+      metadata: { name: "default" },
+      spec: {
+        amiSelectorTerms: [{ alias: "al2023@latest" }],
+        role: "KarpenterNodeRole",
+        subnetSelectorTerms: [{ tags: { "karpenter.sh/discovery": "test" } }],
+        securityGroupSelectorTerms: [{ tags: { "karpenter.sh/discovery": "test" } }],
+      },
+    });
+    this.services.set(CLOUD_PROVIDER_SERVICE, this.cloud);
     this.state = new ClusterState(this.store, this.clock).start();
     this.ctrl = new DisruptionController({ state: this.state, cloud: this.cloud, ...o });
     if (o.startController !== false) this.ctrl.start({ store: this.store, clock: this.clock, rng: this.rng, events: this.events, logs: this.logs, services: this.services });

@@ -22,6 +22,8 @@ export interface StateView {
   markForDeletion(...names: string[]): void;
   unmarkForDeletion(...names: string[]): void;
   isNominated(name: string): boolean;
+  /** NominateNodeForPod: block the node's disruption until `untilMs`. */
+  nominate(name: string, untilMs: number): void;
   pendingPods(): KubeObject[];
   reschedulablePods(n: StateNode): KubeObject[];
   generation: number;
@@ -50,6 +52,8 @@ export type Decision = "delete" | "replace" | "no-op";
 export interface Command {
   candidates: Candidate[];
   replacements: NewNodeClaimResult[];
+  /** The scheduling simulation the command came from (recorded when it executes); none for empty-node deletes. */
+  results?: SolveResults;
 }
 
 export function decisionOf(cmd: Command | undefined): Decision {
