@@ -22,10 +22,6 @@
 
 const TS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z$/;
 const OPAQUE_KEYS = new Set(["labels", "annotations", "data", "binaryData", "stringData"]);
-/** Marks a timestamp in the intermediate JSON (a private-use character JSON.stringify leaves as is). */
-const MARK = "\uE000";
-const MARKED = /"\uE000([^"]*)"/;
-
 export function isTimestamp(v: unknown): v is string {
   return typeof v === "string" && v.length >= 20 && v.length <= 30 && TS.test(v);
 }
@@ -47,25 +43,70 @@ interface Template {
   stamps: string[];
 }
 
-function buildTemplate(value: unknown, dropTypeMeta: boolean): Template {
-  const opaque = new WeakSet<object>();
-  const root = value;
-  const json = JSON.stringify(value, function (this: any, key: string, v: unknown) {
-    if (typeof v === "string") return opaque.has(this) || !isTimestamp(v) ? v : MARK + v;
-    if (v !== null && typeof v === "object" && !Array.isArray(v)) {
-      if (OPAQUE_KEYS.has(key)) opaque.add(v);
-      else if (dropTypeMeta && v === root && this[""] === root) {
-        // Typed lists carry no kind/apiVersion on their items.
-        const { kind: _k, apiVersion: _a, ...rest } = v as Record<string, unknown>;
-        return rest;
+/** End (index after the closing brace) of the JSON object starting at `open`. */
+function objectEnd(json: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c === 34 /* " */) {
+      for (i++; i < json.length; i++) {
+        const d = json.charCodeAt(i);
+        if (d === 92 /* \ */) i++;
+        else if (d === 34) break;
       }
+    } else if (c === 123 /* { */) depth++;
+    else if (c === 125 /* } */ && --depth === 0) return i + 1;
+  }
+  return json.length;
+}
+
+/** Where the opaque maps' JSON objects lie, as [start, end) pairs in text order. */
+function opaqueRanges(json: string): number[] {
+  const ranges: [number, number][] = [];
+  for (const key of OPAQUE_KEYS) {
+    // Inside a JSON string these quotes would be escaped, so every hit is a real key.
+    const pat = `"${key}":{`;
+    for (let i = json.indexOf(pat); i >= 0; i = json.indexOf(pat, i + 1)) {
+      const open = i + pat.length - 1;
+      ranges.push([open, objectEnd(json, open)]);
     }
-    return v;
-  });
-  const split = (json ?? "null").split(MARKED);
+  }
+  ranges.sort((a, b) => a[0] - b[0]);
+  return ranges.flat();
+}
+
+/**
+ * Native JSON.stringify, then the timestamp values found by their closing `Z"` (rarer in JSON
+ * text than quotes), skipping opaque maps. A value is followed by `,`, `}` or `]`, a key by `:`.
+ */
+function buildTemplate(value: unknown, dropTypeMeta: boolean): Template {
+  let v = value;
+  if (dropTypeMeta && v !== null && typeof v === "object") {
+    // Typed lists carry no kind/apiVersion on their items.
+    const { kind: _k, apiVersion: _a, ...rest } = v as Record<string, unknown>;
+    v = rest;
+  }
+  const json = JSON.stringify(v) ?? "null";
   const parts: string[] = [];
   const stamps: string[] = [];
-  for (let i = 0; i < split.length; i++) (i % 2 === 0 ? parts : stamps).push(split[i]!);
+  let opaque: number[] | undefined;
+  let from = 0;
+  let k = 0;
+  for (let z = json.indexOf('Z"'); z >= 0; z = json.indexOf('Z"', z + 2)) {
+    const next = json.charCodeAt(z + 2);
+    if (next !== 44 /* , */ && next !== 125 /* } */ && next !== 93 /* ] */) continue;
+    const q = json.lastIndexOf('"', z);
+    if (z - q < 20 || z - q > 30) continue;
+    const ts = json.slice(q + 1, z + 1);
+    if (!TS.test(ts)) continue;
+    opaque ??= opaqueRanges(json);
+    while (k < opaque.length && opaque[k + 1]! <= q) k += 2;
+    if (k < opaque.length && opaque[k]! <= q) continue;
+    parts.push(json.slice(from, q));
+    stamps.push(ts);
+    from = z + 2;
+  }
+  parts.push(json.slice(from));
   return { parts, stamps };
 }
 
