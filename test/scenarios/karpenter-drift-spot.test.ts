@@ -28,6 +28,22 @@ describe("examples/karpenter-drift.yaml", () => {
     expect(run.inflateRunning()).toBe(12);
   });
 
+  it("while a candidate waits for its replacement, the provisioner places its pods on the replacement and nominates them there", () => {
+    // provisioner.trigger.node: the karpenter.sh/disrupted taint triggers a scheduling round (1 s batch
+    // idle) and again every 10 s; the candidate is marked for deletion, so its pods are scheduled onto
+    // the in-flight replacement NodeClaim (an unready existing node) instead of new capacity.
+    const first = drifted[0]!;
+    const replacement = run.logs().find((l) => l.t === first.t && l.message === "created nodeclaim" && (l.fields as Record<string, any>).controller === "disruption")!;
+    const name = (replacement.fields as Record<string, any>).NodeClaim.name as string;
+    const pods = Number(/\((\d+) pods\)/.exec(first.message)![1]);
+    const unready = run.logs().filter((l) => l.message === "computed unready node(s) will fit pod(s)" && l.t > first.t && l.t <= first.t + 30_000);
+    expect(unready.map((l) => l.t - first.t)).toEqual([1_000, 11_000, 21_000]);
+    for (const l of unready) expect(l.fields).toMatchObject({ controller: "provisioner", nodes: 1, pods });
+    expect(run.logs().some((l) => l.message === "created nodeclaim" && l.t > first.t && l.t < first.t + 60_000 && (l.fields as Record<string, any>).controller === "provisioner")).toBe(false);
+    const nominated = run.sim.store.list("Event").filter((e) => (e as any).reason === "Nominated" && (e as any).message === `Pod should schedule on: nodeclaim/${name}`);
+    expect(nominated.length).toBe(pods);
+  });
+
   it("never has more than one node disrupting at once (budget nodes: 1)", () => {
     // a replace command finishes (old node deleted) before the next starts
     const deletedAt = run.logs().filter((l) => l.message === "deleted nodeclaim").map((l) => l.t);

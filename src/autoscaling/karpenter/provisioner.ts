@@ -10,7 +10,7 @@ import type { Logger } from "../../api/logs.js";
 import type { Rng } from "../../core/rng.js";
 import type { CloudInstanceType, ResourceList } from "../../cloud/provider.js";
 import { parseResourceList } from "../../scheduling/resources.js";
-import { nodePoolHash, NODEPOOL_HASH_ANNOTATION, NODEPOOL_HASH_VERSION, NODEPOOL_HASH_VERSION_ANNOTATION, EC2NODECLASS_LABEL, type NodePool } from "./api.js";
+import { DISRUPTED_TAINT_KEY, nodePoolHash, NODEPOOL_HASH_ANNOTATION, NODEPOOL_HASH_VERSION, NODEPOOL_HASH_VERSION_ANNOTATION, EC2NODECLASS_LABEL, type NodePool } from "./api.js";
 import { cloudProvider, formatResourceList, KARPENTER_EVENT_SOURCE, KARPENTER_LOG_COMPONENT, reconcileId } from "./common.js";
 import { prettyList, solve, type SolveResults } from "./scheduler.js";
 import { ClusterState, isDaemonSetPod } from "./state.js";
@@ -43,6 +43,14 @@ export function isProvisionable(p: KubeObject): boolean {
   for (const r of p.metadata.ownerReferences ?? []) if (r.controller && r.kind === "Node") return false;
   const conds: Array<{ type: string; status: string; reason?: string }> = p.status?.conditions ?? [];
   for (const c of conds) if (c.type === "PodScheduled" && c.status === "False" && c.reason === "Unschedulable") return true;
+  return false;
+}
+
+/** The exact `karpenter.sh/disrupted:NoSchedule` taint (no value) the disruption and termination controllers add. */
+function hasDisruptedTaint(node: KubeObject): boolean {
+  for (const t of (node.spec?.taints ?? []) as Array<{ key: string; value?: string; effect: string }>) {
+    if (t.key === DISRUPTED_TAINT_KEY && t.effect === "NoSchedule" && !t.value) return true;
+  }
   return false;
 }
 
@@ -102,6 +110,9 @@ export class Provisioner implements Controller {
   private running = false;
   private requeueAt: number | undefined;
   private unwatch: (() => void) | undefined;
+  private unwatchNodes: (() => void) | undefined;
+  /** Disrupted nodes with a pending 10 s re-trigger. */
+  private nodeRequeues = new Set<string>();
   /** Results of the last solve (for explanations / tests). */
   lastResults: SolveResults | undefined;
 
@@ -125,10 +136,29 @@ export class Provisioner implements Controller {
       if (isProvisionable(ev.object)) this.trigger(ev.object.metadata.uid ?? podKey(ev.object));
     });
     for (const p of ctx.store.list("Pod")) if (isProvisionable(p)) this.trigger(p.metadata.uid ?? podKey(p));
+    // provisioner.trigger.node: a node tainted karpenter.sh/disrupted has pods that are about to move,
+    // so scheduling runs (placing them on in-flight replacements, which it nominates) every 10 s
+    // while the taint stays, not only once they are evicted.
+    this.unwatchNodes = ctx.store.watch("Node", (ev) => {
+      if (ev.type !== "DELETED" && hasDisruptedTaint(ev.object)) this.nodeTrigger(ev.object.metadata.name!);
+    });
+  }
+
+  private nodeTrigger(name: string): void {
+    const node = this.ctx.store.get("Node", undefined, name);
+    if (!node || !hasDisruptedTaint(node)) return;
+    this.trigger(node.metadata.uid ?? `node/${name}`);
+    if (this.nodeRequeues.has(name)) return;
+    this.nodeRequeues.add(name);
+    this.ctx.clock.after(POD_REQUEUE_MS, () => {
+      this.nodeRequeues.delete(name);
+      this.nodeTrigger(name);
+    });
   }
 
   stop(): void {
     this.unwatch?.();
+    this.unwatchNodes?.();
   }
 
   /** Batcher.Trigger: open a window or extend it (new UIDs only). */
