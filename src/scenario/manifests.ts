@@ -1,13 +1,16 @@
 /**
  * Ordinary Kubernetes manifests inside a scenario file (or a file named by `kubectl apply -f`):
  * the checks kubectl and the API server's decoder make before any REST strategy runs — kind and
- * apiVersion known (`no matches for kind …`), `kind: List` expansion, a name, and well-formed resource
- * quantities — so that such mistakes are reported with file, document and line. Everything else
- * (full per-kind validation) is left to the store's strategies at apply time; `locateSource` pins
- * those later errors to a line.
+ * apiVersion known (`no matches for kind …`), `kind: List` expansion, a name, well-formed resource
+ * quantities, and strict decoding as kubectl 1.32's default `--validate=strict` gets it from
+ * kube-apiserver (values of the wrong JSON type, fields the kind does not define; src/api/schema) —
+ * so that such mistakes are reported with file, document and line instead of a silently different
+ * object. Everything else (full per-kind validation) is left to the store's strategies at apply
+ * time; `locateSource` pins those later errors to a line.
  */
 import { apiVersionOf, kindInfo, type KindInfo } from "../api/kinds.js";
 import type { KubeObject } from "../api/meta.js";
+import { strictDecodeError } from "../api/schema/decode.js";
 import { parseQuantity } from "../core/quantity.js";
 import { mapKey, sourceRef } from "./positions.js";
 import { isPlainObject, render, type DocContext, type Path } from "./validate.js";
@@ -106,6 +109,9 @@ export function checkManifest(ctx: DocContext, raw: unknown, allowList = true): 
   }
 
   checkQuantities(ctx, info, raw);
+  // kubectl sends the manifest re-encoded from a map, so the server meets its keys sorted.
+  const decodeErr = strictDecodeError(raw as KubeObject, { sorted: true });
+  if (decodeErr) ctx.fail(decodeErr.path, decodeErr.message, !decodeErr.namesField);
 
   // What kubectl and kube-apiserver do on create: namespaced objects land in the default namespace,
   // cluster-scoped ones lose any namespace, and the status a manifest carries is not stored.

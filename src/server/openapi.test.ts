@@ -6,15 +6,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { KubeObject } from "../api/meta.js";
 import { KINDS, apiVersionOf, type KindInfo } from "../api/kinds.js";
-import {
-  openapiV3Index,
-  openapiV3Document,
-  openapiV3Hash,
-  unknownFieldPaths,
-  strictDecodingMessage,
-  unknownFieldWarnings,
-  registerCustomResourceSchema,
-} from "./openapi.js";
+import { strictDecodingMessage, unknownFieldPaths } from "../api/schema/decode.js";
+import { registerCustomResourceSchema } from "../api/schema/registry.js";
+import { openapiV3Index, openapiV3Document, openapiV3Hash, unknownFieldWarnings } from "./openapi.js";
 
 const widget: KindInfo = { kind: "Widget", group: "example.com", version: "v1", plural: "widgets", singular: "widget", namespaced: true, generation: true };
 afterAll(() => registerCustomResourceSchema(widget, "v1", null));

@@ -5,93 +5,14 @@
  * on the server) and `kubectl explain` reads the component schemas (found by
  * `x-kubernetes-group-version-kind`).
  *
- * The component schemas are derived from the `kubernetes-models` package by
- * scripts/gen-openapi-schemas.mjs (src/server/schemas/definitions.ts) with upstream definition
- * names, descriptions, int32/int64 formats and patch strategies/merge keys.
- *
- * Also here: `unknownFieldPaths`, the server side of `fieldValidation=Strict|Warn` (sigs.k8s.io/json
- * strict decoding: `unknown field "spec.template.spec.containers[0].foo"`).
+ * The component schemas (src/api/schema/, shared with the scenario loader) are derived from the
+ * `kubernetes-models` package by scripts/gen-openapi-schemas.mjs with upstream definition names,
+ * descriptions, int32/int64 formats and patch strategies/merge keys. Strict field validation
+ * (`unknownFieldPaths`, `strictDecodingMessage`) lives in src/api/schema/decode.ts.
  */
 import { createHash } from "node:crypto";
-import type { KubeObject } from "../api/meta.js";
 import { KINDS, type KindInfo } from "../api/kinds.js";
-import { DEFINITIONS_JSON } from "./schemas/definitions.js";
-
-export type Schema = Record<string, any>;
-
-let builtin: Record<string, Schema> | undefined;
-/** The built-in component schemas keyed by upstream definition name. */
-export function builtinDefinitions(): Record<string, Schema> {
-  if (!builtin) builtin = JSON.parse(DEFINITIONS_JSON) as Record<string, Schema>;
-  return builtin;
-}
-
-interface CustomKind {
-  group: string;
-  version: string;
-  kind: string;
-  info: KindInfo;
-  /** openAPIV3Schema of a CRD version (may be undefined = preserve unknown fields). */
-  schema?: Schema;
-}
-const custom = new Map<string, CustomKind>(); // `${group}/${version}/${kind}`
-let generation = 0;
-
-/** `com.example.v1.Widget`: the definition name kube-apiserver gives a CRD version's schema. */
-export function customDefinitionName(group: string, version: string, kind: string): string {
-  return `${group.split(".").reverse().join(".")}.${version}.${kind}`;
-}
-
-/**
- * Publish a custom resource version (e.g. from a CRD's `spec.versions[]`): its group-version gets
- * an entry in the index and a document with the kind's paths and `schema` (the version's
- * `openAPIV3Schema`; undefined = preserve unknown fields). Pass `schema: null` to unpublish.
- */
-export function registerCustomResourceSchema(info: KindInfo, version: string, schema: Schema | undefined | null): void {
-  const { group, kind } = info;
-  const key = `${group}/${version}/${kind}`;
-  if (schema === null) custom.delete(key);
-  else custom.set(key, { group, version, kind, info, schema });
-  generation++;
-  docCache.clear();
-}
-
-function builtinName(group: string, version: string, kind: string): string | undefined {
-  const defs = builtinDefinitions();
-  const pkg = group === "" ? "core" : group.split(".")[0];
-  const name = `io.k8s.api.${pkg}.${version}.${kind}`;
-  const d = defs[name];
-  if (!d) return undefined;
-  const gvk = d["x-kubernetes-group-version-kind"] as { group: string; version: string; kind: string }[] | undefined;
-  return gvk?.some((g) => g.group === group && g.version === version && g.kind === kind) ? name : undefined;
-}
-
-/** The definition (schema) of a served kind, or undefined when we have none. */
-function rootSchemaFor(group: string, version: string, kind: string): { name: string; schema: Schema; defs: Record<string, Schema> } | undefined {
-  const b = builtinName(group, version, kind);
-  if (b) return { name: b, schema: builtinDefinitions()[b]!, defs: builtinDefinitions() };
-  const c = custom.get(`${group}/${version}/${kind}`);
-  if (!c) return undefined;
-  const name = customDefinitionName(group, version, kind);
-  return { name, schema: crdComponent(c), defs: builtinDefinitions() };
-}
-
-const OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
-const TYPE_META_DOC = () => builtinDefinitions()["io.k8s.apimachinery.pkg.apis.meta.v1.Status"]!.properties;
-
-/** A CRD version's schema as kube-apiserver publishes it: apiVersion/kind/metadata filled in, GVK added. */
-function crdComponent(c: CustomKind): Schema {
-  const base: Schema = c.schema ? structuredClone(c.schema) : { type: "object", "x-kubernetes-preserve-unknown-fields": true };
-  base.type ??= "object";
-  const props: Schema = { ...(base.properties ?? {}) };
-  const tm = TYPE_META_DOC();
-  props.apiVersion = { description: tm.apiVersion.description, type: "string" };
-  props.kind = { description: tm.kind.description, type: "string" };
-  props.metadata = { allOf: [{ $ref: `#/components/schemas/${OBJECT_META}` }], description: builtinDefinitions()["io.k8s.api.core.v1.Pod"]!.properties.metadata.description };
-  base.properties = props;
-  base["x-kubernetes-group-version-kind"] = [{ group: c.group, kind: c.kind, version: c.version }];
-  return base;
-}
+import { builtinDefinitionName, builtinDefinitions, customResourceSchemas, rootSchemaFor, schemaGeneration, type Schema } from "../api/schema/registry.js";
 
 /** Group-versions we publish and the kinds (with their KindInfo) in each. */
 function servedGroupVersions(kinds: readonly KindInfo[]): Map<string, { group: string; version: string; kinds: KindInfo[] }> {
@@ -103,10 +24,11 @@ function servedGroupVersions(kinds: readonly KindInfo[]): Map<string, { group: s
     if (k && !e.kinds.includes(k)) e.kinds.push(k);
   };
   for (const k of kinds) for (const v of [k.version, ...(k.otherVersions ?? [])]) add(k.group, v, k);
-  for (const c of custom.values()) add(c.group, c.version, kinds.find((x) => x.kind === c.kind && x.group === c.group) ?? c.info);
+  for (const c of customResourceSchemas()) add(c.group, c.version, kinds.find((x) => x.kind === c.kind && x.group === c.group) ?? c.info);
   return out;
 }
 
+// Entries of an older schemaGeneration() are rebuilt on access.
 const docCache = new Map<string, { doc: object; hash: string; gen: number }>();
 
 function gvKey(gv: string): string {
@@ -140,6 +62,7 @@ export function openapiV3Document(groupVersion: string, kinds: readonly KindInfo
 function cachedDoc(gv: string, kinds: readonly KindInfo[]): { doc: object; hash: string } | undefined {
   const cacheKey = kinds === KINDS ? gv : `${gv}#${kinds.map((k) => k.kind).join(",")}`;
   const hit = docCache.get(cacheKey);
+  const generation = schemaGeneration();
   if (hit && hit.gen === generation) return hit;
   const e = servedGroupVersions(kinds).get(gv);
   if (!e) return undefined;
@@ -178,7 +101,7 @@ function buildDocument(group: string, version: string, kinds: KindInfo[]): objec
   const sorted = [...kinds].sort((a, b) => a.plural.localeCompare(b.plural));
   for (const k of sorted) {
     const root = rootSchemaFor(group, version, k.kind);
-    const isCustom = !builtinName(group, version, k.kind);
+    const isCustom = !builtinDefinitionName(group, version, k.kind);
     if (root) {
       roots.push(root.name);
       if (isCustom) customSchemas[root.name] = root.schema;
@@ -269,87 +192,6 @@ function closure(roots: string[], extra: Record<string, Schema>): Record<string,
   const out: Record<string, Schema> = {};
   for (const n of [...seen].sort()) out[n] = extra[n] ?? defs[n]!;
   return out;
-}
-
-// ------------------------------------------------------------------------------------------------
-// Server-side unknown-field detection (fieldValidation=Strict / Warn)
-
-function deref(s: Schema | undefined, defs: Record<string, Schema>): Schema | undefined {
-  let cur = s;
-  for (let i = 0; cur && i < 8; i++) {
-    if (typeof cur.$ref === "string") cur = defs[cur.$ref.slice("#/components/schemas/".length)];
-    else if (Array.isArray(cur.allOf) && cur.allOf.length === 1 && !cur.properties && !cur.items && !cur.additionalProperties) cur = cur.allOf[0];
-    else return cur;
-  }
-  return cur;
-}
-
-export interface UnknownFieldOptions {
-  /**
-   * Report in sorted key order, as kube-apiserver does when the checked object was re-encoded from a
-   * map (YAML bodies, merge/strategic patches). Default: the object's own key order (JSON bodies).
-   */
-  sorted?: boolean;
-}
-
-/**
- * Paths of fields the object's kind does not define, formatted as kube-apiserver's strict decoder
- * prints them: `spec.foo`, `metadata.bogus`, `spec.template.spec.containers[0].imagePullPolicyy`.
- * Kinds without a schema (or schemas with x-kubernetes-preserve-unknown-fields) report nothing.
- */
-export function unknownFieldPaths(obj: KubeObject, opts: UnknownFieldOptions = {}): string[] {
-  const apiVersion = typeof obj.apiVersion === "string" ? obj.apiVersion : "";
-  const slash = apiVersion.indexOf("/");
-  const group = slash < 0 ? "" : apiVersion.slice(0, slash);
-  const version = slash < 0 ? apiVersion : apiVersion.slice(slash + 1);
-  const root = rootSchemaFor(group, version, String(obj.kind));
-  if (!root) return [];
-  const out: string[] = [];
-  walk(obj, root.schema, root.defs, "", out, opts.sorted === true, true);
-  return out;
-}
-
-function walk(value: unknown, schema: Schema | undefined, defs: Record<string, Schema>, path: string, out: string[], sorted: boolean, top = false): void {
-  const s = deref(schema, defs);
-  if (!s || value === null || typeof value !== "object") return;
-  if (s["x-kubernetes-preserve-unknown-fields"] === true && !s.properties) return;
-  if (Array.isArray(value)) {
-    if (!s.items) return;
-    for (let i = 0; i < value.length; i++) walk(value[i], s.items, defs, `${path}[${i}]`, out, sorted);
-    return;
-  }
-  const props = s.properties as Record<string, Schema> | undefined;
-  const addl = s.additionalProperties as Schema | boolean | undefined;
-  if (!props) {
-    if (addl && typeof addl === "object") {
-      const keys = Object.keys(value);
-      if (sorted) keys.sort();
-      for (const k of keys) walk((value as Record<string, unknown>)[k], addl, defs, path ? `${path}.${k}` : k, out, sorted);
-    }
-    return; // free-form object (RawExtension, FieldsV1, …)
-  }
-  const keys = Object.keys(value);
-  if (sorted) keys.sort();
-  const preserve = s["x-kubernetes-preserve-unknown-fields"] === true;
-  for (const k of keys) {
-    const p = props[k];
-    const childPath = path ? `${path}.${k}` : k;
-    if (!p) {
-      if (!preserve && !(top && (k === "apiVersion" || k === "kind"))) out.push(childPath);
-      continue;
-    }
-    walk((value as Record<string, unknown>)[k], p, defs, childPath, out, sorted);
-  }
-}
-
-/**
- * The 400 message for fieldValidation=Strict, e.g.
- * `Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.foo"`.
- */
-export function strictDecodingMessage(obj: Pick<KubeObject, "apiVersion" | "kind">, paths: readonly string[]): string {
-  const slash = obj.apiVersion.indexOf("/");
-  const version = slash < 0 ? obj.apiVersion : obj.apiVersion.slice(slash + 1);
-  return `${obj.kind} in version "${version}" cannot be handled as a ${obj.kind}: strict decoding error: ${paths.map((p) => `unknown field "${p}"`).join(", ")}`;
 }
 
 /** fieldValidation=Warn: one `Warning: 299 - "<text>"` header value per unknown field. */

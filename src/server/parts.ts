@@ -13,7 +13,8 @@ import { metricsApiResponse } from "./metrics-api.js";
 import { componentPodObjects, followPodLog, podLogText } from "./logs.js";
 import { decodeProtobuf, ProtobufDecodeError } from "./protobuf.js";
 import { badRequest, unsupportedMediaType } from "./status.js";
-import { openapiV3Document, openapiV3Index, strictDecodingMessage, unknownFieldPaths, unknownFieldWarnings } from "./openapi.js";
+import { strictDecodingMessage, unknownFieldPaths } from "../api/schema/decode.js";
+import { openapiV3Document, openapiV3Index, unknownFieldWarnings } from "./openapi.js";
 
 export interface LogOptions {
   follow?: boolean;

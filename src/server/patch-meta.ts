@@ -5,7 +5,7 @@
  * to the field-name table.
  */
 import { FIELD_NAME_PATCH_META, NO_PATCH_META, type PatchFieldMeta, type PatchMeta } from "../api/patch.js";
-import { builtinDefinitions, type Schema } from "./openapi.js";
+import { builtinDefinitions, type Schema } from "../api/schema/registry.js";
 
 const REF_PREFIX = "#/components/schemas/";
 

@@ -115,11 +115,12 @@ describe("scalelab compare: files, JSON shape, options", () => {
       expect(r.out).toBe("");
       return r.err;
     };
+    // The loader decodes the edited text strictly, as kube-apiserver decodes kubectl's body; its file name says which variant.
     expect(await bad("x: HorizontalPodAutoscaler/php-apache spec.metrics[0].resource.target.averageUtilization=abc")).toBe(
-      `error: variant "x": ${FILE} (variant x): document 4, line 88: HorizontalPodAutoscaler in version "v2" cannot be handled as a HorizontalPodAutoscaler: json: cannot unmarshal string into Go struct field MetricTarget.spec.metrics.resource.target.averageUtilization of type int32\n`,
+      `error: ${FILE} (variant x): document 4, line 88: HorizontalPodAutoscaler in version "v2" cannot be handled as a HorizontalPodAutoscaler: json: cannot unmarshal string into Go struct field MetricTarget.spec.metrics.resource.target.averageUtilization of type int32\n`,
     );
     expect(await bad("x: hpa/php-apache spec.metricz=3")).toBe(
-      `error: variant "x": ${FILE} (variant x): document 4, line 74: HorizontalPodAutoscaler in version "v2" cannot be handled as a HorizontalPodAutoscaler: strict decoding error: unknown field "spec.metricz"\n`,
+      `error: ${FILE} (variant x): document 4, line 74: HorizontalPodAutoscaler in version "v2" cannot be handled as a HorizontalPodAutoscaler: strict decoding error: unknown field "spec.metricz"\n`,
     );
     expect(await bad("x: hpa/php-apache spec.metrics[2].type=Pods")).toBe(
       `error: variant "x": ${FILE}: document 4, line 82: HorizontalPodAutoscaler/php-apache: spec.metrics[2]: Invalid value: 2: index out of range: the list has 1 item(s) ([1] appends)\n`,
