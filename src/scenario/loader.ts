@@ -9,10 +9,12 @@ import { readFileSync, statSync } from "node:fs";
 import { basename, dirname, extname, isAbsolute, join } from "node:path";
 import { LineCounter, parseAllDocuments, type Document } from "yaml";
 import { ScenarioError } from "./errors.js";
-// Karpenter's CRD kinds (NodePool, NodeClaim, EC2NodeClass) are served: registering them on import
-// lets manifests of those kinds pass the loader's kind check.
+// The CRD kinds we serve (Karpenter's NodePool, NodeClaim, EC2NodeClass; VPA; KEDA's ScaledObject,
+// ScaledJob, TriggerAuthentication): registering them on import lets manifests of those kinds pass
+// the loader's kind check without the simulation loaded.
 import "../autoscaling/karpenter/api.js";
 import "../autoscaling/vpa/api.js";
+import "../autoscaling/keda/api.js";
 import { checkManifest, type LoadedObject } from "./manifests.js";
 import { chunkRelativeLine, registerSource, separatorLinesOf, type SourceFile } from "./positions.js";
 import { parseScenarioDoc, SCENARIO_API_VERSION, SCENARIO_KIND } from "./schema.js";

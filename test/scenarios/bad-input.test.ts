@@ -55,6 +55,90 @@ describe("bad input", () => {
     );
   });
 
+  // kubectl 1.32 applies with --validate=strict, which kube-apiserver answers with these decode errors
+  // (`Error from server (BadRequest): error when creating "x.yaml": <message>`); lines counted in the fixtures.
+  describe("strict decoding, as kube-apiserver answers kubectl apply", () => {
+    const cases: Array<[file: string, document: number, line: number, field: string, message: string]> = [
+      [
+        "hpa-unknown-field.yaml",
+        2,
+        17,
+        "spec.metricz",
+        `HorizontalPodAutoscaler in version "v2" cannot be handled as a HorizontalPodAutoscaler: strict decoding error: unknown field "spec.metricz"`,
+      ],
+      [
+        "hpa-wrong-type.yaml",
+        2,
+        23,
+        "spec.metrics[0].resource.target.averageUtilization",
+        `HorizontalPodAutoscaler in version "v2" cannot be handled as a HorizontalPodAutoscaler: json: cannot unmarshal string into Go struct field MetricTarget.spec.metrics.resource.target.averageUtilization of type int32`,
+      ],
+      [
+        "deployment-unknown-field.yaml",
+        2,
+        22,
+        "spec.template.spec.containers[0].resource",
+        `Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.template.spec.containers[0].resource"`,
+      ],
+      [
+        "deployment-wrong-type.yaml",
+        2,
+        24,
+        "spec.template.spec.containers[0].env[0].value",
+        `Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal number into Go struct field EnvVar.spec.template.spec.containers.env.value of type string`,
+      ],
+      // An inline timeline manifest: the field is named inside the manifest, the line is the scenario's.
+      [
+        "timeline-apply-unknown-field.yaml",
+        1,
+        15,
+        "spec.minReplica",
+        `HorizontalPodAutoscaler in version "v2" cannot be handled as a HorizontalPodAutoscaler: strict decoding error: unknown field "spec.minReplica"`,
+      ],
+    ];
+    for (const [file, document, line, field, message] of cases) {
+      it(file, () => {
+        const path = `test/fixtures/bad/${file}`;
+        const e = loadError(path);
+        expect({ file: e.file, document: e.document, line: e.line, field: e.field }).toEqual({ file: path, document, line, field });
+        expect(e.message).toBe(`${path}: document ${document}, line ${line}: ${message}`);
+      });
+    }
+
+    it("a file named by `run: kubectl apply -f` is checked at load time, in its own positions", () => {
+      const e = loadError("test/fixtures/bad/apply-file-wrong-type.yaml");
+      expect(e.message).toBe(
+        `test/fixtures/bad/manifests/hpa-wrong-type.yaml: document 2, line 22: HorizontalPodAutoscaler in version "v2" cannot be handled as a HorizontalPodAutoscaler: json: cannot unmarshal string into Go struct field HPAScalingPolicy.spec.behavior.scaleDown.policies.value of type int32`,
+      );
+    });
+
+    it("a quantity the decoder cannot parse names the field, since the message does not", () => {
+      const text = `${header}---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  maxReplicas: 3
+  metrics:
+  - type: Pods
+    pods:
+      metric: {name: packets-per-second}
+      target: {type: AverageValue, averageValue: 1k5}
+`;
+      let msg = "";
+      try {
+        loadScenarioText(text, "bad.yaml");
+      } catch (e) {
+        expect(e).toBeInstanceOf(ScenarioError);
+        msg = (e as Error).message;
+      }
+      expect(msg).toBe(
+        `bad.yaml: document 2, line 17: spec.metrics[0].pods.target.averageValue: HorizontalPodAutoscaler in version "v2" cannot be handled as a HorizontalPodAutoscaler: unable to parse quantity's suffix`,
+      );
+    });
+  });
+
   it("API validation errors point at the line of the bad field", () => {
     const msg = startError(`${header}---
 apiVersion: apps/v1

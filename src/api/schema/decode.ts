@@ -300,47 +300,9 @@ export function decodeTypeError(obj: KubeObject, opts: DecodeOptions = {}): Deco
   const { group, version } = splitApiVersion(typeof obj.apiVersion === "string" ? obj.apiVersion : "");
   const root = rootSchemaFor(group, version, String(obj.kind));
   if (!root || root.custom) return undefined;
-  return typeErrorAt(obj, root.name, [], obj, opts);
-}
-
-/**
- * The decode error for `value` written at `path` (keys and list indices) inside an object of
- * `apiVersion`/`kind`, the value and everything in it checked against the field's schema; undefined
- * when it decodes, the path leaves the schema, or the kind has no built-in schema.
- */
-export function valueTypeError(apiVersion: string, kind: string, path: readonly FieldPathSegment[], value: unknown, opts: DecodeOptions = {}): string | undefined {
-  const { group, version } = splitApiVersion(apiVersion);
-  const root = rootSchemaFor(group, version, kind);
-  if (!root || root.custom) return undefined;
-  return typeErrorAt({ apiVersion, kind } as KubeObject, root.name, path, value, opts)?.message;
-}
-
-function typeErrorAt(obj: Pick<KubeObject, "apiVersion" | "kind">, rootDef: string, path: readonly FieldPathSegment[], value: unknown, opts: DecodeOptions): DecodeError | undefined {
-  const defs = builtinDefinitions();
-  const w: TypeWalk = { defs, sorted: opts.sorted === true, struct: goStructName(rootDef), fieldStack: [], path: [] };
-  // Walk down to `path`, keeping the decoder's error context as it would be there.
-  let schema: Schema | undefined = { $ref: `${SCHEMA_REF}${rootDef}` };
-  let named: string | undefined;
-  for (const seg of path) {
-    const { s, def } = resolve(schema, defs);
-    if (!s) return undefined;
-    w.path.push(seg);
-    if (typeof seg === "number") {
-      if (!s.items) return undefined;
-      schema = s.items;
-      named = named?.startsWith("[]") ? named.slice(2) : undefined;
-    } else if (s.properties?.[seg]) {
-      if (def) w.struct = goStructName(def);
-      w.fieldStack.push(seg);
-      schema = s.properties[seg];
-      named = namedFieldType(w.struct, seg);
-    } else if (s.additionalProperties && typeof s.additionalProperties === "object") {
-      schema = s.additionalProperties;
-      named = undefined;
-    } else return undefined;
-  }
+  const w: TypeWalk = { defs: builtinDefinitions(), sorted: opts.sorted === true, struct: goStructName(root.name), fieldStack: [], path: [] };
   try {
-    visitType(value, schema, w, named);
+    visitType(obj, { $ref: `${SCHEMA_REF}${root.name}` }, w);
   } catch (e) {
     if (!(e instanceof Fatal)) throw e;
     return { path: e.path, message: cannotBeHandled(obj, e.detail), namesField: e.namesField };
