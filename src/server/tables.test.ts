@@ -172,6 +172,27 @@ describe("workloads", () => {
     const running: KubeObject = { ...j, spec: { parallelism: 2 }, status: { succeeded: 0, startTime: iso(NOW - 30_000) } };
     expect(cells(tableFor("Job", [running], { nowMs: NOW }))[0]!.slice(1, 4)).toEqual(["Running", "0/1 of 2", "30s"]);
   });
+  it("cronjob schedule, time zone, suspend, active and last schedule (printCronJob, 1.32)", () => {
+    const cj: KubeObject = {
+      apiVersion: "batch/v1",
+      kind: "CronJob",
+      metadata: meta("hello"),
+      spec: {
+        schedule: "* * * * *",
+        timeZone: "Asia/Seoul",
+        suspend: false,
+        jobTemplate: { spec: { template: { spec: { restartPolicy: "OnFailure", containers: [{ name: "hello", image: "busybox:1.28" }] } } } },
+      },
+      status: { active: [{ kind: "Job", name: "hello-29000000" }, { kind: "Job", name: "hello-29000001" }], lastScheduleTime: iso(NOW - 45_000) },
+    };
+    const t = tableFor("CronJob", [cj], { nowMs: NOW });
+    expect(names(t)).toEqual(["Name", "Schedule", "Timezone", "Suspend", "Active", "Last Schedule", "Age", "Containers*", "Images*", "Selector*"]);
+    expect(cells(t)[0]).toEqual(["hello", "* * * * *", "Asia/Seoul", "False", 2, "45s", "3h4m", "hello", "busybox:1.28", "<none>"]);
+    // Unset pointers print as printBoolPtr / the printer's <none>; a template selector prints as FormatLabelSelector.
+    const bare: KubeObject = { ...cj, spec: { schedule: "@hourly", jobTemplate: { spec: { selector: { matchLabels: { a: "b" } }, template: cj.spec.jobTemplate.spec.template } } }, status: {} };
+    expect(cells(tableFor("CronJob", [bare], { nowMs: NOW }))[0]).toEqual(["hello", "@hourly", "<none>", "<unset>", 0, "<none>", "3h4m", "hello", "busybox:1.28", "a=b"]);
+    expect(cells(tableFor("CronJob", [cj], { nowMs: NOW, wide: false }))[0]).toEqual(["hello", "* * * * *", "Asia/Seoul", "False", 2, "45s", "3h4m"]);
+  });
 });
 
 describe("nodes", () => {

@@ -53,6 +53,8 @@ const D_AGE =
   "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata";
 const D_CONTAINERS = "Names of each container in the template.";
 const D_IMAGES = "Images referenced by each container in the template.";
+const D_CRONJOB_TIMEZONE =
+  "The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones. If not specified, this will default to the time zone of the kube-controller-manager process. The set of valid time zone names and the time zone offset is loaded from the system-wide time zone database by the API server during CronJob validation and the controller manager during execution. If no system-wide time zone database can be found a bundled version of the database is used instead. If the time zone name becomes invalid during the lifetime of a CronJob or due to a change in host configuration, the controller will stop creating new new Jobs and will create a system event with the reason UnknownTimeZone. More information can be found in https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#time-zones This is beta field and must be enabled via the `CronJobTimeZone` feature gate.";
 
 function col(name: string, type: string, description = "", priority = 0, format = ""): ColumnDefinition {
   return { name, type, format, description, priority };
@@ -509,6 +511,39 @@ const PRINTERS: Record<string, Printer> = {
       col("Selector", "string", "A label query over pods that should match the pod count.", 1),
     ],
     cells: jobCells,
+  },
+  // printers.go (1.32) cronJobColumnDefinitions / printCronJob; descriptions from batch/v1beta1's SwaggerDoc as upstream takes them.
+  CronJob: {
+    columns: [
+      NAME,
+      col("Schedule", "string", "The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron."),
+      col("Timezone", "string", D_CRONJOB_TIMEZONE),
+      col("Suspend", "boolean", "This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.  Defaults to false."),
+      col("Active", "integer", "A list of pointers to currently running jobs."),
+      col("Last Schedule", "string", "Information when was the last time the job was successfully scheduled."),
+      AGE,
+      col("Containers", "string", D_CONTAINERS, 1),
+      col("Images", "string", D_IMAGES, 1),
+      col("Selector", "string", "A label query over pods that should match the pod count.", 1),
+    ],
+    cells(o, now) {
+      const spec = o.spec ?? {};
+      const st = o.status ?? {};
+      const jobSpec = spec.jobTemplate?.spec ?? {};
+      const [cs, is] = layoutContainerCells(jobSpec.template?.spec?.containers);
+      return [
+        o.metadata.name,
+        str(spec.schedule),
+        typeof spec.timeZone === "string" ? spec.timeZone : "<none>",
+        typeof spec.suspend === "boolean" ? (spec.suspend ? "True" : "False") : "<unset>", // printBoolPtr
+        Array.isArray(st.active) ? st.active.length : 0,
+        st.lastScheduleTime ? ageOf(st.lastScheduleTime, now) : "<none>",
+        ageOf(o.metadata.creationTimestamp, now),
+        cs,
+        is,
+        selectorString(jobSpec.selector) || "<none>", // metav1.FormatLabelSelector
+      ];
+    },
   },
   Node: {
     columns: [
