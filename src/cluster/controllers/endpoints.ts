@@ -81,8 +81,22 @@ interface Members {
   selector: Record<string, string>;
   sel: Selector;
   pods: Map<string, Member>;
+  /** The members in address order (IP, then name), kept sorted as members come and go. */
+  sorted: Member[];
   /** Names of pods with endpoint-relevant events since the last sync. */
   dirty: Set<string>;
+}
+
+/** Index of the first member not before `addr` in address order. */
+function lowerBound(sorted: readonly Member[], addr: Address): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (byIpThenName(sorted[mid]!.addr, addr) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function sameAddresses(a: readonly Address[], b: readonly Address[]): boolean {
@@ -189,16 +203,18 @@ export class EndpointsController implements Controller {
     };
     const members = this.membersOf(key, ns, svc.spec.selector);
     if (members) {
-      let first: string | undefined;
-      for (const m of members.pods.values()) {
+      for (const m of members.sorted) {
         if (publishNotReady || m.ready) addresses.push(m.addr);
         else notReady.push(m.addr);
-        if (first === undefined || m.name < first) first = m.name;
       }
-      // Named target ports resolve on the first listed pod.
-      if (first !== undefined) resolvePorts(store.get("Pod", ns, first));
-      addresses.sort(byIpThenName);
-      notReady.sort(byIpThenName);
+      if (members.sorted.length > 0) {
+        // A named target port resolves on the first listed pod (in name order).
+        let first: string | undefined;
+        if ((svc.spec.ports ?? []).some((sp: any) => !/^\d+$/.test(String(sp.targetPort ?? sp.port)))) {
+          for (const m of members.sorted) if (first === undefined || m.name < first) first = m.name;
+        }
+        resolvePorts(first === undefined ? undefined : store.get("Pod", ns, first));
+      }
     } else {
       // An empty selector lists the whole namespace in store order: walk it.
       for (const p of store.list("Pod", { namespace: ns, labelSelector: fromLabelMap(svc.spec.selector) })) {
@@ -238,14 +254,14 @@ export class EndpointsController implements Controller {
       for (const name of m.dirty) {
         const p = this.ctx.store.get("Pod", ns, name);
         if (p && m.sel.matches(p.metadata.labels)) this.place(m, ns, p);
-        else m.pods.delete(name);
+        else this.unplace(m, name);
       }
       m.dirty.clear();
       return m;
     }
     const sel = fromLabelMap(selector);
     if (sel.empty) return undefined;
-    m = { selector, sel, pods: new Map(), dirty: new Set() };
+    m = { selector, sel, pods: new Map(), sorted: [], dirty: new Set() };
     this.members.set(key, m);
     for (const p of this.ctx.store.list("Pod", { namespace: ns, labelSelector: sel })) this.place(m, ns, p);
     return m;
@@ -254,14 +270,29 @@ export class EndpointsController implements Controller {
   private place(m: Members, ns: string, p: KubeObject): void {
     const name = p.metadata.name!;
     if (!isListed(p)) {
-      m.pods.delete(name);
+      this.unplace(m, name);
       return;
     }
     const prev = m.pods.get(name);
+    const ready = isPodReady(p);
     const nodeName: string | undefined = p.spec?.nodeName || undefined;
-    // Successive Endpoints versions share unchanged address objects (stored objects are read-only).
-    const addr = prev && prev.addr.ip === p.status!.podIP && prev.addr.nodeName === nodeName && prev.addr.targetRef.uid === p.metadata.uid ? prev.addr : newAddress(ns, p);
-    m.pods.set(name, { name, addr, ready: isPodReady(p) });
+    if (prev && prev.addr.ip === p.status!.podIP && prev.addr.nodeName === nodeName && prev.addr.targetRef.uid === p.metadata.uid) {
+      // Successive Endpoints versions share unchanged address objects (stored objects are read-only).
+      prev.ready = ready;
+      return;
+    }
+    if (prev) this.unplace(m, name);
+    const member: Member = { name, addr: newAddress(ns, p), ready };
+    m.pods.set(name, member);
+    m.sorted.splice(lowerBound(m.sorted, member.addr), 0, member);
+  }
+
+  private unplace(m: Members, name: string): void {
+    const prev = m.pods.get(name);
+    if (!prev) return;
+    m.pods.delete(name);
+    const i = lowerBound(m.sorted, prev.addr);
+    m.sorted.splice(m.sorted[i] === prev ? i : m.sorted.indexOf(prev), 1);
   }
 }
 
