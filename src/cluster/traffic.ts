@@ -118,8 +118,10 @@ interface Gen {
   order: number;
   /** Needs solving at the next recompute. */
   dirty: boolean;
-  /** Per endpoint pod: the request load this generator put on it at its last solve. */
-  contrib: Map<string, PodDemand>;
+  /** The endpoint pods this generator put load on at its last solve (each holds a LoadShare of it). */
+  pods: PodSlot[];
+  /** Solve counter: shares stamped with the current one were refreshed by this solve. */
+  epoch: number;
   /** Virtual ms of the profile breakpoint this generator waits for (Infinity: none). */
   nextAt: number;
 }
@@ -142,14 +144,35 @@ interface PodInfo {
   nodeName: string | undefined;
   /** Per container name: model. */
   models: Map<string, UsageModel>;
-  /** The container that gets the request work. */
+  /** The container that gets the request work, and its model. */
   serving: string | undefined;
+  servingModel: UsageModel | undefined;
   servingLimitMilli: number | undefined;
 }
 
-interface PodDemand {
+/** One generator's request load on one pod at its last solve. */
+interface LoadShare {
+  gen: Gen;
   cores: number;
   inFlight: number;
+  /** The generator's epoch at the solve that last set it. */
+  epoch: number;
+}
+
+/**
+ * What the controller keeps per pod key, in one place so that a solve costs one map lookup per
+ * endpoint pod: the models, the generators' shares and the load applied to the runtime.
+ */
+interface PodSlot {
+  key: string;
+  /** Models of the pod's containers (cached per pod uid; dropped when the pod changes). */
+  info: PodInfo | undefined;
+  /** Shares of the generators loading this pod, in solve order. */
+  loads: LoadShare[];
+  /** Whether a request load is applied now, and its value (Σ of the shares, in solve order). */
+  applied: boolean;
+  appliedCores: number;
+  appliedInFlight: number;
 }
 
 // Latency histogram: log-spaced buckets from 10 µs to 10^4 s, 100 per decade (2.3 % wide). Each
@@ -177,14 +200,11 @@ export class TrafficController implements Controller {
   private services = new Map<string, SvcState>();
   /** namespace → target services in it. */
   private servicesByNs = new Map<string, SvcState[]>();
-  private podInfo = new Map<string, PodInfo>();
-  /** podKey → request load applied now (Σ of the generators' contributions, in solve order). */
-  private applied = new Map<string, PodDemand>();
+  /** podKey → its slot (while it has models cached, shares or applied load). */
+  private slots = new Map<string, PodSlot>();
   /** Generators in solve order. */
   private ordered: Gen[] = [];
   private gensBySvc = new Map<string, Gen[]>();
-  /** podKey → generators contributing load to it, in solve order. */
-  private podGens = new Map<string, Gen[]>();
   private dirty = false;
   private lastAcc = 0;
   /** Profile breakpoint time → generators waiting for it (one clock timer per distinct time). */
@@ -230,7 +250,8 @@ export class TrafficController implements Controller {
       maxRps: 0,
       order: 0,
       dirty: false,
-      contrib: new Map(),
+      pods: [],
+      epoch: 0,
       nextAt: Infinity,
     });
     let byS = this.gensBySvc.get(svcKey);
@@ -364,8 +385,8 @@ export class TrafficController implements Controller {
 
   /** Request load currently put on a pod (CPU cores of request work, requests in flight). */
   podLoad(namespace: string, name: string): { cpuMilli: number; inFlight: number } | undefined {
-    const d = this.applied.get(`${namespace}/${name}`);
-    return d ? { cpuMilli: d.cores * 1000, inFlight: d.inFlight } : undefined;
+    const slot = this.slots.get(`${namespace}/${name}`);
+    return slot?.applied ? { cpuMilli: slot.appliedCores * 1000, inFlight: slot.appliedInFlight } : undefined;
   }
 
   /** Ready endpoints of a target Service (pod keys, sorted). */
@@ -428,14 +449,18 @@ export class TrafficController implements Controller {
     const ns = p.metadata.namespace ?? "default";
     const key = `${ns}/${p.metadata.name}`;
     this.trackLoopPod(ev, key);
-    if (ev.type === "DELETED") this.podInfo.delete(key);
-    else {
-      const cached = this.podInfo.get(key);
-      if (cached && (cached.uid !== p.metadata.uid || cached.spec !== p.spec)) {
-        this.podInfo.delete(key);
-        // The models changed: the generators loading this pod solve again.
-        const gs = this.podGens.get(key);
-        if (gs) for (const g of gs) this.markDirty(g);
+    const slot = this.slots.get(key);
+    if (slot) {
+      if (ev.type === "DELETED") {
+        slot.info = undefined;
+        this.dropIfUnused(slot);
+      } else {
+        const cached = slot.info;
+        if (cached && (cached.uid !== p.metadata.uid || cached.spec !== p.spec)) {
+          slot.info = undefined;
+          // The models changed: the generators loading this pod solve again.
+          for (const s of slot.loads) this.markDirty(s.gen);
+        }
       }
     }
     const list = this.servicesByNs.get(ns);
@@ -496,13 +521,17 @@ export class TrafficController implements Controller {
   }
 
   private onContainerStarted(c: RuntimeContainer): void {
-    const info = this.info(c.podKey, c.podUid);
+    const slot = this.slot(c.podKey);
+    const info = this.info(slot, c.podUid);
     const m = info?.models.get(c.name);
-    if (!info || !m) return;
+    if (!info || !m) {
+      this.dropIfUnused(slot);
+      return;
+    }
     const now = this.ctx.clock.now();
-    const d = info.serving === c.name ? this.applied.get(c.podKey) : undefined;
-    this.runtime!.setCpuDemand(c.podKey, c.name, m.cpuMilli + (d ? d.cores * 1000 : 0), now);
-    this.runtime!.setMemory(c.podKey, c.name, Math.round(m.memoryBytes + (d ? d.inFlight * m.memoryPerRequestBytes : 0)));
+    const d = info.serving === c.name && slot.applied ? slot : undefined;
+    this.runtime!.setCpuDemand(c.podKey, c.name, m.cpuMilli + (d ? d.appliedCores * 1000 : 0), now);
+    this.runtime!.setMemory(c.podKey, c.name, Math.round(m.memoryBytes + (d ? d.appliedInFlight * m.memoryPerRequestBytes : 0)));
     if (m.memoryGrowth) this.scheduleGrowth(c, m);
   }
 
@@ -520,10 +549,21 @@ export class TrafficController implements Controller {
     this.ctx.clock.after(every, tick);
   }
 
+  private slot(podKey: string): PodSlot {
+    let slot = this.slots.get(podKey);
+    if (!slot) this.slots.set(podKey, (slot = { key: podKey, info: undefined, loads: [], applied: false, appliedCores: 0, appliedInFlight: 0 }));
+    return slot;
+  }
+
+  private dropIfUnused(slot: PodSlot): void {
+    if (!slot.info && slot.loads.length === 0 && !slot.applied) this.slots.delete(slot.key);
+  }
+
   /** Models of a pod's containers (cached per pod uid). */
-  private info(podKey: string, uid?: string): PodInfo | undefined {
-    const cached = this.podInfo.get(podKey);
+  private info(slot: PodSlot, uid?: string): PodInfo | undefined {
+    const cached = slot.info;
     if (cached && (uid === undefined || cached.uid === uid)) return cached;
+    const podKey = slot.key;
     const slash = podKey.indexOf("/");
     const ns = podKey.slice(0, slash);
     const name = podKey.slice(slash + 1);
@@ -554,8 +594,18 @@ export class TrafficController implements Controller {
         servingLimit = undefined;
       }
     }
-    const info: PodInfo = { uid: pod.metadata.uid ?? "", spec: pod.spec, namespace: ns, name, nodeName: pod.spec?.nodeName, models, serving, servingLimitMilli: servingLimit };
-    this.podInfo.set(podKey, info);
+    const info: PodInfo = {
+      uid: pod.metadata.uid ?? "",
+      spec: pod.spec,
+      namespace: ns,
+      name,
+      nodeName: pod.spec?.nodeName,
+      models,
+      serving,
+      servingModel: serving === undefined ? undefined : models.get(serving),
+      servingLimitMilli: servingLimit,
+    };
+    slot.info = info;
     return info;
   }
 
@@ -637,7 +687,7 @@ export class TrafficController implements Controller {
   private recompute(): void {
     const now = this.ctx.clock.now();
     this.accumulate(now);
-    const touched = new Set<string>();
+    const touched = new Set<PodSlot>();
     for (const g of this.ordered) {
       if (!g.dirty) continue;
       g.dirty = false;
@@ -647,19 +697,18 @@ export class TrafficController implements Controller {
   }
 
   /** Background request load (cores) on a pod from the generators solved before `g`. */
-  private background(key: string, g: Gen): number {
-    const gs = this.podGens.get(key);
-    if (!gs) return 0;
+  private background(slot: PodSlot, g: Gen): number {
     let cores = 0;
-    for (const h of gs) {
-      if (h.order >= g.order) break;
-      cores += h.contrib.get(key)!.cores;
+    for (const s of slot.loads) {
+      if (s.gen.order >= g.order) break;
+      cores += s.cores;
     }
     return cores;
   }
 
-  private solve(g: Gen, now: number, touched: Set<string>): void {
-    const contrib = new Map<string, PodDemand>();
+  private solve(g: Gen, now: number, touched: Set<PodSlot>): void {
+    const epoch = ++g.epoch;
+    const pods: PodSlot[] = [];
     let nextAt = Infinity;
     if (!g.active) {
       g.offeredRps = g.servedRps = g.failedRps = 0;
@@ -671,13 +720,17 @@ export class TrafficController implements Controller {
       g.endpoints = eps.length;
       const timeoutS = (g.spec.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000;
       // Station groups: pods with the same capacity and cost share one MVA group.
-      const entries: Array<{ group: StationGroup; pods: string[]; model: UsageModel; capMilli: number }> = [];
+      const entries: Array<{ group: StationGroup; pods: PodSlot[]; model: UsageModel; capMilli: number }> = [];
       for (const key of eps) {
-        const info = this.info(key);
-        if (!info || info.serving === undefined) continue;
-        const m = info.models.get(info.serving)!;
+        const slot = this.slot(key);
+        const info = this.info(slot);
+        if (!info || info.serving === undefined) {
+          this.dropIfUnused(slot);
+          continue;
+        }
+        const m = info.servingModel!;
         const limit = info.servingLimitMilli ?? this.nodeCpuMilli(info.nodeName);
-        const background = this.background(key, g) * 1000;
+        const background = this.background(slot, g) * 1000;
         const capMilli = Math.max(1, limit - m.cpuMilli - background);
         // Groups in order of first appearance, keyed by (capacity, cost, max cores per request).
         let e: (typeof entries)[number] | undefined;
@@ -689,7 +742,7 @@ export class TrafficController implements Controller {
         }
         if (!e) entries.push((e = { group: { count: 0, visit: 0, capacityCores: capMilli / 1000, costCpuS: m.cpuSecondsPerRequest }, pods: [], model: m, capMilli }));
         e.group.count++;
-        e.pods.push(key);
+        e.pods.push(slot);
       }
       const k = eps.length;
       for (const e of entries) e.group.visit = k > 0 ? 1 / k : 0;
@@ -747,99 +800,85 @@ export class TrafficController implements Controller {
           }
         }
       }
+      // Each pod's share, in entry order; a pod whose share from g changed gets its total re-summed,
+      // and generators after g on it see a new background, so they solve again in this pass.
       for (let i = 0; i < entries.length; i++) {
         const l = loads[i]!;
-        for (const key of entries[i]!.pods) {
-          let d = contrib.get(key);
-          if (!d) contrib.set(key, (d = { cores: 0, inFlight: 0 }));
-          // Open loop: the offered work (the runtime throttles it at the limit); closed loop: what is served.
-          d.cores += g.spec.openLoop ? l.arrivalRps * (entries[i]!.group.costCpuS ?? 0) : l.usageCores;
-          d.inFlight += l.inFlight;
+        // Open loop: the offered work (the runtime throttles it at the limit); closed loop: what is served.
+        const cores = 0 + (g.spec.openLoop ? l.arrivalRps * (entries[i]!.group.costCpuS ?? 0) : l.usageCores);
+        const inFlight = 0 + l.inFlight;
+        for (const slot of entries[i]!.pods) {
+          pods.push(slot);
+          const share = shareOf(slot, g);
+          if (share) {
+            share.epoch = epoch;
+            if (share.cores === cores && share.inFlight === inFlight) continue;
+            share.cores = cores;
+            share.inFlight = inFlight;
+          } else addShare(slot, { gen: g, cores, inFlight, epoch });
+          this.touch(slot, g, touched);
         }
       }
     }
     this.setNextAt(g, nextAt);
-    // Swap in the new contribution; pods whose load from g changed get their totals re-summed, and
-    // generators after g on those pods see a new background, so they solve again in this pass.
-    const old = g.contrib;
-    g.contrib = contrib;
-    for (const [key, d] of contrib) {
-      const o = old.get(key);
-      if (o) {
-        old.delete(key);
-        if (o.cores === d.cores && o.inFlight === d.inFlight) continue;
-      } else this.addPodGen(key, g);
-      this.touch(key, g, touched);
+    // Pods g no longer loads.
+    for (const slot of g.pods) {
+      const share = shareOf(slot, g);
+      if (!share || share.epoch === epoch) continue;
+      slot.loads.splice(slot.loads.indexOf(share), 1);
+      this.touch(slot, g, touched);
     }
-    for (const key of old.keys()) {
-      this.removePodGen(key, g);
-      this.touch(key, g, touched);
-    }
+    g.pods = pods;
   }
 
-  private touch(key: string, g: Gen, touched: Set<string>): void {
-    touched.add(key);
-    const gs = this.podGens.get(key);
-    if (gs) for (const h of gs) if (h.order > g.order) h.dirty = true;
-  }
-
-  private addPodGen(key: string, g: Gen): void {
-    const gs = this.podGens.get(key);
-    if (!gs) {
-      this.podGens.set(key, [g]);
-      return;
-    }
-    let i = gs.length;
-    while (i > 0 && gs[i - 1]!.order > g.order) i--;
-    gs.splice(i, 0, g);
-  }
-
-  private removePodGen(key: string, g: Gen): void {
-    const gs = this.podGens.get(key);
-    if (!gs) return;
-    const i = gs.indexOf(g);
-    if (i >= 0) gs.splice(i, 1);
-    if (gs.length === 0) this.podGens.delete(key);
+  private touch(slot: PodSlot, g: Gen, touched: Set<PodSlot>): void {
+    touched.add(slot);
+    for (const s of slot.loads) if (s.gen.order > g.order) s.gen.dirty = true;
   }
 
   /** Re-sum the touched pods' request load (in solve order) and push the changed ones into the runtime. */
-  private apply(touched: Set<string>, now: number): void {
+  private apply(touched: Set<PodSlot>, now: number): void {
     const rt = this.runtime;
-    for (const key of touched) {
-      const gs = this.podGens.get(key);
-      const old = this.applied.get(key);
-      if (!gs) {
-        if (!old) continue;
-        this.applied.delete(key);
-        if (rt) this.setPodDemand(rt, key, { cores: 0, inFlight: 0 }, now);
+    for (const slot of touched) {
+      const loads = slot.loads;
+      if (loads.length === 0) {
+        if (!slot.applied) continue;
+        slot.applied = false;
+        if (rt) this.setPodDemand(rt, slot, 0, 0, now);
+        this.dropIfUnused(slot);
         continue;
       }
-      let d: PodDemand;
-      if (gs.length === 1) {
-        // One generator: its contribution is the total (0 + x = x); contributions are never mutated.
-        d = gs[0]!.contrib.get(key)!;
+      let cores: number;
+      let inFlight: number;
+      if (loads.length === 1) {
+        // One generator: its share is the total (0 + x = x).
+        cores = loads[0]!.cores;
+        inFlight = loads[0]!.inFlight;
       } else {
-        d = { cores: 0, inFlight: 0 };
-        for (const h of gs) {
-          const c = h.contrib.get(key)!;
-          d.cores += c.cores;
-          d.inFlight += c.inFlight;
+        cores = 0;
+        inFlight = 0;
+        for (const s of loads) {
+          cores += s.cores;
+          inFlight += s.inFlight;
         }
       }
-      this.applied.set(key, d);
-      if (old && old.cores === d.cores && old.inFlight === d.inFlight) continue;
-      if (rt) this.setPodDemand(rt, key, d, now);
+      const same = slot.applied && slot.appliedCores === cores && slot.appliedInFlight === inFlight;
+      slot.applied = true;
+      slot.appliedCores = cores;
+      slot.appliedInFlight = inFlight;
+      if (same) continue;
+      if (rt) this.setPodDemand(rt, slot, cores, inFlight, now);
     }
   }
 
-  private setPodDemand(rt: ContainerRuntime, key: string, d: PodDemand, now: number): void {
-    const info = this.info(key);
+  private setPodDemand(rt: ContainerRuntime, slot: PodSlot, cores: number, inFlight: number, now: number): void {
+    const info = this.info(slot);
     if (!info || info.serving === undefined) return;
-    const m = info.models.get(info.serving)!;
-    const c = rt.container(key, info.serving);
+    const m = info.servingModel!;
+    const c = rt.container(slot.key, info.serving);
     if (!c) return;
-    rt.setContainerCpuDemand(c, m.cpuMilli + d.cores * 1000, now);
-    if (!m.memoryGrowth) rt.setContainerMemory(c, Math.round(m.memoryBytes + d.inFlight * m.memoryPerRequestBytes));
+    rt.setContainerCpuDemand(c, m.cpuMilli + cores * 1000, now);
+    if (!m.memoryGrowth) rt.setContainerMemory(c, Math.round(m.memoryBytes + inFlight * m.memoryPerRequestBytes));
   }
 
   private nodeCpuMilli(nodeName: string | undefined): number {
@@ -865,6 +904,19 @@ export function isEndpointReady(p: KubeObject): boolean {
   if (!conds) return false;
   for (const c of conds) if (c.type === "Ready") return c.status === "True";
   return false;
+}
+
+function shareOf(slot: PodSlot, g: Gen): LoadShare | undefined {
+  for (const s of slot.loads) if (s.gen === g) return s;
+  return undefined;
+}
+
+/** Insert a share keeping the slot's shares in solve order. */
+function addShare(slot: PodSlot, share: LoadShare): void {
+  const loads = slot.loads;
+  let i = loads.length;
+  while (i > 0 && loads[i - 1]!.gen.order > share.gen.order) i--;
+  loads.splice(i, 0, share);
 }
 
 function sameSet(a: Set<string>, b: Set<string>): boolean {
