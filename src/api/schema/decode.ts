@@ -106,34 +106,39 @@ export function unknownFieldPaths(obj: KubeObject, opts: DecodeOptions = {}): st
   return unknownFields(obj, opts).map((f) => f.text);
 }
 
+/** `path` is a stack shared by the whole walk (pushed and popped), copied only for a field reported. */
 function walkUnknown(value: unknown, schema: Schema | undefined, defs: Record<string, Schema>, path: FieldPathSegment[], out: UnknownField[], sorted: boolean, top = false): void {
   const s = resolve(schema, defs).s;
   if (!s || value === null || typeof value !== "object") return;
   if (s["x-kubernetes-preserve-unknown-fields"] === true && !s.properties) return;
   if (Array.isArray(value)) {
     if (!s.items) return;
-    for (let i = 0; i < value.length; i++) walkUnknown(value[i], s.items, defs, [...path, i], out, sorted);
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      walkUnknown(value[i], s.items, defs, path, out, sorted);
+      path.pop();
+    }
     return;
   }
   const props = s.properties as Record<string, Schema> | undefined;
   const addl = s.additionalProperties as Schema | boolean | undefined;
   if (!props) {
     if (addl && typeof addl === "object") {
-      for (const k of keysOf(value, sorted)) walkUnknown((value as Record<string, unknown>)[k], addl, defs, [...path, k], out, sorted);
+      for (const k of keysOf(value, sorted)) {
+        path.push(k);
+        walkUnknown((value as Record<string, unknown>)[k], addl, defs, path, out, sorted);
+        path.pop();
+      }
     }
     return; // free-form object (RawExtension, FieldsV1, …)
   }
   const preserve = s["x-kubernetes-preserve-unknown-fields"] === true;
   for (const k of keysOf(value, sorted)) {
     const p = props[k];
-    if (!p) {
-      if (!preserve && !(top && (k === "apiVersion" || k === "kind"))) {
-        const childPath = [...path, k];
-        out.push({ path: childPath, text: formatPath(childPath) });
-      }
-      continue;
-    }
-    walkUnknown((value as Record<string, unknown>)[k], p, defs, [...path, k], out, sorted);
+    path.push(k);
+    if (p) walkUnknown((value as Record<string, unknown>)[k], p, defs, path, out, sorted);
+    else if (!preserve && !(top && (k === "apiVersion" || k === "kind"))) out.push({ path: [...path], text: formatPath(path) });
+    path.pop();
   }
 }
 
