@@ -45,9 +45,9 @@ export const NO_PATCH_META: PatchMeta = {
 };
 
 /**
- * Merge keys by field name alone, for callers without the kind's schema (the scenario timeline's
- * `kubectl patch`). Names that mean different things in different types are left out
- * (`addresses`: merged by type in NodeStatus, atomic in EndpointSubset).
+ * Merge keys by field name alone, for kinds without a built-in schema (custom resources; the
+ * schema-based metadata is src/api/schema/patch-meta.ts). Names that mean different things in
+ * different types are left out (`addresses`: merged by type in NodeStatus, atomic in EndpointSubset).
  */
 const FIELD_MERGE_KEYS: Record<string, string> = {
   containers: "name",

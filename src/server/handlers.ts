@@ -48,7 +48,7 @@ import {
 import { filteredType, WatchCache, WatchStream, type WatchFilter } from "./watch.js";
 import { BodyWriter, encodeCells, JsonEncoder, Shift, unshiftTimestamps } from "./encode.js";
 import { partialObjectMetadata } from "./tables.js";
-import { patchMetaFor } from "./patch-meta.js";
+import { patchMetaFor } from "../api/schema/patch-meta.js";
 
 const TABLE_CT = "application/json;as=Table;v=v1;g=meta.k8s.io";
 const PATCH_TYPES = ["application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json", "application/apply-patch+yaml"];

@@ -7,6 +7,8 @@ import { jsonPatch, mergePatch, strategicMergePatch } from "../api/patch.js";
 import type { KubeObject } from "../api/meta.js";
 import type { Store } from "../api/store.js";
 import { kindInfo } from "../api/kinds.js";
+import { patchMetaFor } from "../api/schema/patch-meta.js";
+import { splitApiVersion } from "../api/schema/registry.js";
 
 export type ApplyResult = "created" | "configured" | "unchanged";
 
@@ -48,8 +50,14 @@ export function patchObject(
 ): KubeObject {
   const live = store.read(kind, namespace, name);
   const patched =
-    patchType === "json" ? jsonPatch(live, patch) : patchType === "merge" ? mergePatch(live, patch) : strategicMergePatch(live, patch);
+    patchType === "json" ? jsonPatch(live, patch) : patchType === "merge" ? mergePatch(live, patch) : strategicMergePatch(live, patch, strategicMeta(live));
   const obj = patched as KubeObject;
   obj.metadata = { ...obj.metadata, resourceVersion: undefined };
   return store.update(obj);
+}
+
+/** The merge keys kube-apiserver's PATCH uses for this object's kind (`kubectl patch` in a timeline must merge the same way). */
+function strategicMeta(live: KubeObject) {
+  const { group, version } = splitApiVersion(String(live.apiVersion ?? ""));
+  return patchMetaFor(group, version, live.kind);
 }

@@ -3,18 +3,19 @@
  * schemas (`x-kubernetes-patch-strategy` / `x-kubernetes-patch-merge-key`, which mirror the Go
  * struct tags kube-apiserver's PATCH handler looks up). Kinds without a built-in schema fall back
  * to the field-name table.
+ *
+ * In api/ because both the API server's PATCH and the scenario timeline's `patch` action merge with
+ * it, and sim/ must not depend on server/.
  */
-import { FIELD_NAME_PATCH_META, NO_PATCH_META, type PatchFieldMeta, type PatchMeta } from "../api/patch.js";
-import { builtinDefinitions, type Schema } from "../api/schema/registry.js";
-
-const REF_PREFIX = "#/components/schemas/";
+import { FIELD_NAME_PATCH_META, NO_PATCH_META, type PatchFieldMeta, type PatchMeta } from "../patch.js";
+import { builtinDefinitionName, builtinDefinitions, SCHEMA_REF, type Schema } from "./registry.js";
 
 function resolve(s: Schema | undefined, defs: Record<string, Schema>): Schema | undefined {
   let cur = s;
   for (let i = 0; cur && i < 8; i++) {
     const ref: string | undefined = cur.$ref ?? cur.allOf?.[0]?.$ref;
     if (!ref) return cur;
-    cur = defs[ref.slice(REF_PREFIX.length)];
+    cur = defs[ref.slice(SCHEMA_REF.length)];
   }
   return cur;
 }
@@ -57,10 +58,8 @@ function schemaMeta(schema: Schema | undefined, defs: Record<string, Schema>): P
 
 /** The strategic-merge-patch metadata of a served kind. */
 export function patchMetaFor(group: string, version: string, kind: string): PatchMeta {
+  const name = builtinDefinitionName(group, version, kind);
+  if (!name) return FIELD_NAME_PATCH_META;
   const defs = builtinDefinitions();
-  const pkg = group === "" ? "core" : group.split(".")[0];
-  const def = defs[`io.k8s.api.${pkg}.${version}.${kind}`];
-  const gvk = def?.["x-kubernetes-group-version-kind"] as { group: string; version: string; kind: string }[] | undefined;
-  if (!def || !gvk?.some((g) => g.group === group && g.version === version && g.kind === kind)) return FIELD_NAME_PATCH_META;
-  return schemaMeta(def, defs);
+  return schemaMeta(defs[name], defs);
 }
