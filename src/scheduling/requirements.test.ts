@@ -50,6 +50,31 @@ describe("Requirement set algebra", () => {
     expect(R("n", "Gt", ["5"]).intersection(R("n", "Lt", ["6"])).operator()).toBe("Exists");
     expect(R("n", "Gt", ["5"]).intersects(R("n", "Lt", ["7"]))).toBe(true);
   });
+  it("intersections that remove nothing keep the same values, and later results never write back into inputs", () => {
+    const small = R("k", "In", ["b", "a"]);
+    const big = R("k", "In", ["a", "b", "c"]);
+    const r = big.intersection(small);
+    expect(r.valueList()).toEqual(["a", "b"]);
+    // NotIn of values outside the set removes nothing
+    const d = small.intersection(R("k", "NotIn", ["z"]));
+    expect(d.valueList()).toEqual(["a", "b"]);
+    // narrowing a shared result again builds a new set; the inputs keep their values
+    const n = r.intersection(R("k", "In", ["a"]));
+    expect(n.valueList()).toEqual(["a"]);
+    expect(small.valueList()).toEqual(["a", "b"]);
+    expect(r.valueList()).toEqual(["a", "b"]);
+    expect(d.intersection(R("k", "NotIn", ["a"])).valueList()).toEqual(["b"]);
+    expect(small.valueList()).toEqual(["a", "b"]);
+  });
+  it("valueList is a sorted fresh array each time; sortedValues is computed once", () => {
+    const q = R("k", "In", ["c", "a", "b"]);
+    const l = q.valueList();
+    expect(l).toEqual(["a", "b", "c"]);
+    l.push("x");
+    expect(q.valueList()).toEqual(["a", "b", "c"]);
+    expect(q.sortedValues()).toBe(q.sortedValues());
+    expect(q.toNodeRequirement(false).values!.slice().sort()).toEqual(["a", "b", "c"]);
+  });
   it("minValues of an intersection is the max", () => {
     const r = R("t", "In", ["a", "b", "c"], 2).intersection(R("t", "Exists", [], 3));
     expect(r.minValues).toBe(3);

@@ -189,9 +189,19 @@ export class Requirement {
     } else if (other.complement) {
       values = difference(this.values, other.values);
     } else {
-      values = new Set();
       const [small, big] = this.values.size <= other.values.size ? [this.values, other.values] : [other.values, this.values];
-      for (const v of small) if (big.has(v)) values.add(v);
+      // value sets are never mutated: when the smaller set lies within the larger, share it
+      let within = true;
+      for (const v of small)
+        if (!big.has(v)) {
+          within = false;
+          break;
+        }
+      if (within) values = small as Set<string>;
+      else {
+        values = new Set();
+        for (const v of small) if (big.has(v)) values.add(v);
+      }
     }
     if (gt !== undefined || lt !== undefined) {
       let copied = false;
@@ -249,10 +259,16 @@ export class Requirement {
     return n < max ? String(n) : "";
   }
 
-  /** Sorted explicit (or excluded) values. */
+  /** Sorted explicit (or excluded) values (a fresh array). */
   valueList(): string[] {
-    return [...this.values].sort();
+    return this.values.size <= 1 ? [...this.values] : this.sortedValues().slice();
   }
+
+  /** Sorted explicit (or excluded) values, computed once: read-only, shared. */
+  sortedValues(): readonly string[] {
+    return (this.sorted ??= [...this.values].sort());
+  }
+  private sorted: string[] | undefined;
 
   /**
    * The NodeSelectorRequirement form (Requirement.NodeSelectorRequirement). `sorted` false leaves the
@@ -294,6 +310,14 @@ export class Requirement {
 
 function difference(a: ReadonlySet<string>, b: ReadonlySet<string>): Set<string> {
   if (b.size === 0) return a as Set<string>;
+  let disjoint = true;
+  for (const v of a)
+    if (b.has(v)) {
+      disjoint = false;
+      break;
+    }
+  // value sets are never mutated: nothing removed, share a
+  if (disjoint) return a as Set<string>;
   const out = new Set<string>();
   for (const v of a) if (!b.has(v)) out.add(v);
   return out;

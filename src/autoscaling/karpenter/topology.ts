@@ -30,6 +30,27 @@ export class TopologyGroup {
     readonly hash: string,
   ) {}
 
+  /** Requirements are immutable: the per-domain `In [d]` and the `DoesNotExist` results are shared. */
+  private readonly single = new Map<string, Requirement>();
+  private none: Requirement | undefined;
+
+  private inDomain(key: string, d: string): Requirement {
+    let q = this.single.get(d);
+    if (q === undefined || q.key !== key) this.single.set(d, (q = Requirement.of(key, "In", [d])));
+    return q;
+  }
+
+  private noDomain(key: string): Requirement {
+    if (this.none === undefined || this.none.key !== key) this.none = Requirement.of(key, "DoesNotExist");
+    return this.none;
+  }
+
+  private domainsRequirement(key: string, options: string[]): Requirement {
+    if (options.length === 0) return this.noDomain(key);
+    if (options.length === 1) return this.inDomain(key, options[0]!);
+    return Requirement.of(key, "In", options);
+  }
+
   selects(namespace: string, labels: Readonly<Record<string, string>>): boolean {
     return this.namespaces.has(namespace) && this.selector.matches(labels);
   }
@@ -97,19 +118,19 @@ export class TopologyGroup {
       }
     };
     if (nodeDomains.operator() === "In") {
-      for (const d of nodeDomains.valueList()) consider(d);
+      for (const d of nodeDomains.sortedValues()) consider(d);
     } else {
       for (const d of this.sorted()) if (nodeDomains.has(d)) consider(d);
     }
-    if (minDomain === undefined) return Requirement.of(podDomains.key, "DoesNotExist");
-    return Requirement.of(podDomains.key, "In", [minDomain]);
+    if (minDomain === undefined) return this.noDomain(podDomains.key);
+    return this.inDomain(podDomains.key, minDomain);
   }
 
   private nextDomainAffinity(selfSelecting: boolean, podDomains: Requirement, nodeDomains: Requirement): Requirement {
     const options: string[] = [];
     if (nodeDomains.operator() === "In") {
       // Only domains of the node can survive the later intersection with the node's requirements.
-      for (const d of nodeDomains.valueList()) if (podDomains.has(d) && (this.domains.get(d) ?? 0) > 0) options.push(d);
+      for (const d of nodeDomains.sortedValues()) if (podDomains.has(d) && (this.domains.get(d) ?? 0) > 0) options.push(d);
       if (options.length === 0) {
         let any = false;
         for (const [d, c] of this.domains)
@@ -117,7 +138,7 @@ export class TopologyGroup {
             any = true;
             break;
           }
-        if (any) return Requirement.of(podDomains.key, "DoesNotExist");
+        if (any) return this.noDomain(podDomains.key);
       }
     } else {
       for (const d of this.sorted()) if (podDomains.has(d) && this.domains.get(d)! > 0) options.push(d);
@@ -136,17 +157,17 @@ export class TopologyGroup {
           break;
         }
     }
-    return options.length === 0 ? Requirement.of(podDomains.key, "DoesNotExist") : Requirement.of(podDomains.key, "In", options);
+    return this.domainsRequirement(podDomains.key, options);
   }
 
   private nextDomainAntiAffinity(podDomains: Requirement, nodeDomains: Requirement): Requirement {
     const options: string[] = [];
     if (nodeDomains.operator() === "In") {
-      for (const d of nodeDomains.valueList()) if (podDomains.has(d) && this.domains.get(d) === 0) options.push(d);
+      for (const d of nodeDomains.sortedValues()) if (podDomains.has(d) && this.domains.get(d) === 0) options.push(d);
     } else {
       for (const d of this.sorted()) if (podDomains.has(d) && this.domains.get(d) === 0) options.push(d);
     }
-    return options.length === 0 ? Requirement.of(podDomains.key, "DoesNotExist") : Requirement.of(podDomains.key, "In", options);
+    return this.domainsRequirement(podDomains.key, options);
   }
 
   countsString(): string {
@@ -165,6 +186,13 @@ export class Topology {
   readonly domainsByKey = new Map<string, Set<string>>();
   /** bumped when groups are added (shape caches of matching groups depend on it) */
   generation = 0;
+  private readonly existsByKey = new Map<string, Requirement>();
+
+  private exists(key: string): Requirement {
+    let q = this.existsByKey.get(key);
+    if (q === undefined) this.existsByKey.set(key, (q = Requirement.of(key, "Exists")));
+    return q;
+  }
 
   registerDomain(key: string, domain: string): void {
     let s = this.domainsByKey.get(key);
@@ -206,8 +234,8 @@ export class Topology {
   ): string | undefined {
     for (let i = 0; i < matching.length; i++) {
       const tg = matching[i]!;
-      const podDomains = podRequirements.get(tg.key) ?? Requirement.of(tg.key, "Exists");
-      const nodeDomains = nodeRequirements(tg.key) ?? Requirement.of(tg.key, "Exists");
+      const podDomains = podRequirements.get(tg.key) ?? this.exists(tg.key);
+      const nodeDomains = nodeRequirements(tg.key) ?? this.exists(tg.key);
       const domains = tg.get(selfSelecting[i]!, podDomains, nodeDomains);
       if (domains.len === 0) {
         if (!wantMessage) return "unsatisfiable topology constraint";
