@@ -112,6 +112,92 @@ export function positions(a: TypeSet): number[] {
   return out;
 }
 
+function and(a: TypeSet, b: TypeSet): void {
+  for (let w = 0; w < a.length; w++) a[w]! &= b[w]!;
+}
+
+export interface Bounds {
+  maxCpu: number;
+  maxMem: number;
+  maxPods: number;
+  minCpu: number;
+  minMem: number;
+  minPods: number;
+  minEph: number;
+}
+
+/** One allocatable dimension: types by value, with the set of types at or above each distinct value. */
+class Threshold {
+  /** distinct values, ascending */
+  private readonly values: Float64Array;
+  /** atLeast[k]: types whose value ≥ values[k], plus the NaN ones */
+  private readonly atLeast: TypeSet[];
+  private readonly nan: TypeSet;
+  private readonly all: TypeSet;
+  /** positions ascending by value (NaN left out), and their values */
+  private readonly ascending: Int32Array;
+  private readonly ascendingValues: Float64Array;
+
+  constructor(cat: PoolCatalog, v: Float64Array) {
+    const order: number[] = [];
+    this.nan = cat.empty();
+    for (let i = 0; i < v.length; i++) {
+      if (Number.isNaN(v[i]!)) this.nan[i >>> 5]! |= 1 << (i & 31);
+      else order.push(i);
+    }
+    order.sort((a, b) => v[a]! - v[b]! || a - b);
+    this.ascending = Int32Array.from(order);
+    this.ascendingValues = Float64Array.from(order, (i) => v[i]!);
+    const distinct: number[] = [];
+    for (const i of order) if (distinct.length === 0 || distinct[distinct.length - 1] !== v[i]) distinct.push(v[i]!);
+    this.values = Float64Array.from(distinct);
+    this.atLeast = new Array<TypeSet>(distinct.length);
+    const acc = this.nan.slice();
+    let j = order.length - 1;
+    for (let k = distinct.length - 1; k >= 0; k--) {
+      while (j >= 0 && v[order[j]!]! >= distinct[k]!) {
+        const i = order[j--]!;
+        acc[i >>> 5]! |= 1 << (i & 31);
+      }
+      this.atLeast[k] = acc.slice();
+    }
+    this.all = acc;
+  }
+
+  /** Types with value ≥ t (all of them for a NaN total, which no comparison refuses). */
+  get(t: number): TypeSet {
+    if (Number.isNaN(t)) return this.all;
+    const vs = this.values;
+    let lo = 0;
+    let hi = vs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (vs[mid]! >= t) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo < vs.length ? this.atLeast[lo]! : this.nan;
+  }
+
+  largest(set: TypeSet): number {
+    const a = this.ascending;
+    for (let k = a.length - 1; k >= 0; k--) {
+      const i = a[k]!;
+      if ((set[i >>> 5]! & (1 << (i & 31))) !== 0) return this.ascendingValues[k]!;
+    }
+    return -Infinity;
+  }
+
+  smallest(set: TypeSet): number {
+    const a = this.ascending;
+    for (let k = 0; k < a.length; k++) {
+      const i = a[k]!;
+      if ((set[i >>> 5]! & (1 << (i & 31))) !== 0) return this.ascendingValues[k]!;
+    }
+    return Infinity;
+  }
+
+}
+
 /** Value-set key of a requirement (equal keys ⇒ equal sets; unsorted, so equal sets may differ). */
 export function requirementKey(q: Requirement | undefined): string {
   if (!q) return "*";
@@ -153,6 +239,51 @@ export class PoolCatalog {
     this.all = this.subset(() => true);
   }
 
+  /**
+   * Types on which a total of (cpu, memory, pods, ephemeral-storage) fits: allocatable ≥ total on
+   * each (an undefined allocatable, NaN here, never refuses — as the comparisons on the fields did).
+   * The result is scratch space, valid until the next call.
+   */
+  fitMask(cpu: number, mem: number, pods: number, eph: number): TypeSet {
+    const out = (this.fitScratch ??= this.empty());
+    out.set(this.cpuAtLeast.get(cpu));
+    and(out, this.memAtLeast.get(mem));
+    and(out, this.podsAtLeast.get(pods));
+    and(out, this.ephAtLeast.get(eph));
+    return out;
+  }
+  private fitScratch: TypeSet | undefined;
+  private get cpuAtLeast(): Threshold {
+    return (this.cpuT ??= new Threshold(this, this.cpu));
+  }
+  private get memAtLeast(): Threshold {
+    return (this.memT ??= new Threshold(this, this.mem));
+  }
+  private get podsAtLeast(): Threshold {
+    return (this.podsT ??= new Threshold(this, this.pods));
+  }
+  private get ephAtLeast(): Threshold {
+    return (this.ephT ??= new Threshold(this, this.eph));
+  }
+  private cpuT: Threshold | undefined;
+  private memT: Threshold | undefined;
+  private podsT: Threshold | undefined;
+  private ephT: Threshold | undefined;
+
+  /**
+   * Largest cpu / memory / pods and smallest cpu / memory / pods / ephemeral-storage allocatable among
+   * `set`, as a pass over its members would find them (largest from 0, smallest from Infinity, NaN skipped).
+   */
+  bounds(set: TypeSet, out: Bounds): void {
+    out.maxCpu = Math.max(0, this.cpuAtLeast.largest(set));
+    out.maxMem = Math.max(0, this.memAtLeast.largest(set));
+    out.maxPods = Math.max(0, this.podsAtLeast.largest(set));
+    out.minCpu = this.cpuAtLeast.smallest(set);
+    out.minMem = this.memAtLeast.smallest(set);
+    out.minPods = this.podsAtLeast.smallest(set);
+    out.minEph = this.ephAtLeast.smallest(set);
+  }
+
   empty(): TypeSet {
     return new Uint32Array(this.words);
   }
@@ -183,9 +314,20 @@ export class PoolCatalog {
     return m;
   }
 
+  /** Cache key of a zone / capacity-type pair (the last pair's is kept: claims repeat the same objects). */
+  private pairKey(zone: Requirement | undefined, ct: Requirement | undefined): string {
+    if (zone === this.lastZone && ct === this.lastCt && this.lastPairKey !== undefined) return this.lastPairKey;
+    this.lastZone = zone;
+    this.lastCt = ct;
+    return (this.lastPairKey = `${requirementKey(zone)}\u0000${requirementKey(ct)}`);
+  }
+  private lastZone: Requirement | undefined;
+  private lastCt: Requirement | undefined;
+  private lastPairKey: string | undefined;
+
   /** Types with an available offering in the zone / capacity-type requirements. */
   offeringMask(zone: Requirement | undefined, ct: Requirement | undefined): TypeSet {
-    const key = `${requirementKey(zone)}\u0000${requirementKey(ct)}`;
+    const key = this.pairKey(zone, ct);
     let m = this.offeringMasks.get(key);
     if (!m) {
       m = this.subset((t) => t.hasOffering(zone, ct));
@@ -200,7 +342,7 @@ export class PoolCatalog {
    * order a stable per-claim sort by (price, name) gives.
    */
   priceOrder(zone: Requirement | undefined, ct: Requirement | undefined): Int32Array {
-    const key = `${requirementKey(zone)}\u0000${requirementKey(ct)}`;
+    const key = this.pairKey(zone, ct);
     let order = this.priceOrders.get(key);
     if (!order) {
       const priced = this.types.map((ti, pos) => ({ name: ti.it.name, pos, p: ti.cheapest(zone, ct) }));
@@ -224,22 +366,9 @@ export class PoolCatalog {
 
   /** Capacity types of the available offerings the types at `positions` have in the zone / capacity-type requirements. */
   capacityTypesOffered(positions: readonly number[], zone: Requirement | undefined, ct: Requirement | undefined): string[] {
-    const key = `${requirementKey(zone)}\u0000${requirementKey(ct)}`;
-    let flags = this.capacityTypeFlags.get(key);
-    if (!flags) {
-      flags = new Uint32Array(this.types.length);
-      for (let i = 0; i < this.types.length; i++) {
-        for (const o of this.types[i]!.offerings) {
-          if (!o.available || (zone && !zone.has(o.zone)) || (ct && !ct.has(o.capacityType))) continue;
-          let j = this.capacityTypeNames.indexOf(o.capacityType);
-          if (j < 0) j = this.capacityTypeNames.push(o.capacityType) - 1;
-          // more than 32 distinct capacity types cannot be flagged: fall back to no cache
-          if (j >= 32) return this.capacityTypesSlow(positions, zone, ct);
-          flags[i]! |= 1 << j;
-        }
-      }
-      this.capacityTypeFlags.set(key, flags);
-    }
+    const key = this.pairKey(zone, ct);
+    const flags = this.capacityTypeFlags.get(key) ?? this.buildCapacityTypeFlags(key, zone, ct);
+    if (flags === undefined) return this.capacityTypesSlow(positions, zone, ct);
     let any = 0;
     for (const p of positions) any |= flags[p]!;
     const out: string[] = [];
@@ -248,6 +377,22 @@ export class PoolCatalog {
   }
   private readonly capacityTypeFlags = new Map<string, Uint32Array>();
   private readonly capacityTypeNames: string[] = [];
+
+  /** Per type, a bit per capacity type it offers (undefined beyond 32 distinct capacity types). */
+  private buildCapacityTypeFlags(key: string, zone: Requirement | undefined, ct: Requirement | undefined): Uint32Array | undefined {
+    const flags = new Uint32Array(this.types.length);
+    for (let i = 0; i < this.types.length; i++) {
+      for (const o of this.types[i]!.offerings) {
+        if (!o.available || (zone && !zone.has(o.zone)) || (ct && !ct.has(o.capacityType))) continue;
+        let j = this.capacityTypeNames.indexOf(o.capacityType);
+        if (j < 0) j = this.capacityTypeNames.push(o.capacityType) - 1;
+        if (j >= 32) return undefined;
+        flags[i]! |= 1 << j;
+      }
+    }
+    this.capacityTypeFlags.set(key, flags);
+    return flags;
+  }
 
   private capacityTypesSlow(positions: readonly number[], zone: Requirement | undefined, ct: Requirement | undefined): string[] {
     const cts = new Set<string>();

@@ -22,7 +22,7 @@ import { addInto, emptyVector, podRequests, type ResourceVector } from "../../sc
 import { Requirement, Requirements, LABEL_CAPACITY_TYPE, LABEL_HOSTNAME, LABEL_INSTANCE_TYPE, LABEL_NODEPOOL, LABEL_ZONE } from "../../scheduling/requirements.js";
 import { toleratesTaint, type Taint, type Toleration } from "../../scheduling/taints.js";
 import type { StateNode } from "./state.js";
-import { isEmptySet, overlaps, PoolCatalog, TypeInfo, type TypeSet } from "./catalog.js";
+import { isEmptySet, overlaps, PoolCatalog, positions, TypeInfo, type Bounds, type TypeSet } from "./catalog.js";
 import { Topology, TopologyGroup } from "./topology.js";
 
 /** v1.0–v1.6 core scheduler truncation (and always at CreateFleet). */
@@ -134,6 +134,8 @@ interface PodData {
   memory: number;
   created: string;
   requests: ResourceVector;
+  /** requests carry resources beyond cpu / memory / pods / ephemeral-storage */
+  ext: boolean;
   shape: Shape;
   /** relaxed copy of spec.affinity / topologySpreadConstraints / tolerations, when relaxed */
   relaxed?: any;
@@ -168,7 +170,7 @@ class Template {
 class InFlight {
   pods: KubeObject[] = [];
   requests: ResourceVector;
-  hostPorts = new Set<string>();
+  hostPorts: Set<string> | undefined;
   maxCpu = 0;
   maxMem = 0;
   maxPods = 0;
@@ -177,8 +179,10 @@ class InFlight {
   minMem = -Infinity;
   minPods = -Infinity;
   minEph = -Infinity;
+  /** requests carry resources beyond cpu / memory / pods / ephemeral-storage */
+  ext: boolean;
   /** Shapes rejected for monotone reasons (taints, incompatible requirements, hostname topology counts). */
-  dead = new Set<Shape>();
+  dead: Set<Shape> | undefined;
   constructor(
     readonly template: Template,
     readonly hostname: string,
@@ -187,6 +191,7 @@ class InFlight {
     readonly types: TypeSet,
   ) {
     this.requests = { ...template.daemonOverhead };
+    this.ext = hasExtraKeys(this.requests);
   }
 }
 
@@ -334,20 +339,8 @@ export class Scheduler {
   private shapeOf(pod: KubeObject, spec: any): Shape {
     const ns = pod.metadata.namespace ?? "default";
     const labels = pod.metadata.labels ?? {};
-    const key =
-      ns +
-      "\u0000" +
-      JSON.stringify(labels) +
-      "\u0000" +
-      (spec.nodeSelector ? JSON.stringify(spec.nodeSelector) : "") +
-      "\u0000" +
-      (spec.affinity ? JSON.stringify(spec.affinity) : "") +
-      "\u0000" +
-      (spec.tolerations ? JSON.stringify(spec.tolerations) : "") +
-      "\u0000" +
-      (spec.topologySpreadConstraints ? JSON.stringify(spec.topologySpreadConstraints) : "") +
-      "\u0000" +
-      hostPortsOf(spec).join(",");
+    // one flat string (absent and null fields read alike, as the compilation below treats them)
+    const key = JSON.stringify([ns, labels, spec.nodeSelector, spec.affinity, spec.tolerations, spec.topologySpreadConstraints, hostPortsOf(spec)]);
     let s = this.shapes.get(key);
     if (s) return s;
     s = new Shape(ns, labels, spec);
@@ -492,6 +485,16 @@ export class Scheduler {
   }
 
   private applyDeltas(base: Requirements): Requirements {
+    // most placements narrow nothing (the claim's zone and hostname are already single values)
+    let changed = false;
+    for (const d of this.deltas) {
+      const cur = base.get(d.key);
+      if (cur === undefined || !sameSet(cur, d)) {
+        changed = true;
+        break;
+      }
+    }
+    if (!changed) return base;
     const r = base.clone();
     for (const d of this.deltas) r.set(d);
     return r;
@@ -520,40 +523,78 @@ export class Scheduler {
   private tryInFlight(pd: PodData, nc: InFlight, fresh: boolean): string | undefined {
     const s = pd.shape;
     const t = nc.template;
-    if (!fresh && nc.dead.has(s)) return "rejected";
+    if (!fresh && nc.dead?.has(s)) return "rejected";
     const terr = toleratesAll(t.taints, s.tolerations);
     if (terr) {
-      nc.dead.add(s);
+      (nc.dead ??= new Set()).add(s);
       return terr;
     }
-    for (const hp of s.hostPorts) if (nc.hostPorts.has(hp)) return "checking host port usage";
+    for (const hp of s.hostPorts) if (nc.hostPorts?.has(hp)) return "checking host port usage";
     const r = pd.requests;
     const req = nc.requests;
     if (!fresh) {
       if (req.cpu + r.cpu > nc.maxCpu || req.memory + r.memory > nc.maxMem || req.pods + r.pods > nc.maxPods) return "no instance type has enough resources";
-      // hostname-keyed anti-affinity / spread: counts on this claim only grow → monotone rejection
-      const m = s.matching;
-      for (let i = 0; i < m.length; i++) {
-        const g = m[i]!;
-        if (g.key !== LABEL_HOSTNAME) continue;
-        const c = g.domains.get(nc.hostname) ?? 0;
-        if (g.type === "pod anti-affinity" ? c > 0 : g.type === "topology spread" && c + (s.matchingSelf[i] ? 1 : 0) > g.maxSkew) {
-          nc.dead.add(s);
-          return "unsatisfiable topology constraint";
-        }
-      }
-      if (s.requirements.size > 0 && !nc.reqs.isCompatible(s.requirements, true)) {
-        nc.dead.add(s);
-        return "incompatible requirements";
-      }
+      const bad = this.rejectsForGood(s, nc);
+      if (bad) return bad;
     }
     const err = this.computeDeltas(pd, nc.reqs, true, fresh);
     if (err) return err;
+    // new requests vector (no allocation until commit)
+    const total = this.totalOf(req, r, nc.ext || pd.ext);
+    const cand = this.filterTypes(nc, fresh, total, nc.ext || pd.ext);
+    if (cand === undefined) return this.noTypeReason(nc, fresh, total);
+    const newReqs = this.deltas.length > 0 ? this.applyDeltas(nc.reqs) : nc.reqs;
+    if (newReqs.hasMinValues()) {
+      const minErr = minValuesError(newReqs, t.catalog.members(cand));
+      if (minErr) return minErr;
+    }
+    nc.types.set(cand);
+    nc.reqs = newReqs;
+    addInto(req, r);
+    for (const hp of s.hostPorts) (nc.hostPorts ??= new Set()).add(hp);
+    nc.pods.push(pd.pod);
+    copyBounds(this.boundsScratch, nc);
+    if (pd.ext) nc.ext = true;
+    this.record(s, newReqs);
+    return undefined;
+  }
+
+  /** Rejections that stay true as the claim fills (the shape is then skipped on this claim). */
+  private rejectsForGood(s: Shape, nc: InFlight): string | undefined {
+    // hostname-keyed anti-affinity / spread: counts on this claim only grow
+    const m = s.matching;
+    for (let i = 0; i < m.length; i++) {
+      const g = m[i]!;
+      if (g.key !== LABEL_HOSTNAME) continue;
+      const c = g.domains.get(nc.hostname) ?? 0;
+      if (g.type === "pod anti-affinity" ? c > 0 : g.type === "topology spread" && c + (s.matchingSelf[i] ? 1 : 0) > g.maxSkew) {
+        (nc.dead ??= new Set()).add(s);
+        return "unsatisfiable topology constraint";
+      }
+    }
+    if (s.requirements.size > 0 && !nc.reqs.isCompatible(s.requirements, true)) {
+      (nc.dead ??= new Set()).add(s);
+      return "incompatible requirements";
+    }
+    return undefined;
+  }
+
+  /**
+   * The claim's types that remain with this.deltas applied and `total` requested: requirement masks of
+   * the changed keys, the offering mask when zone or capacity type changed, the fit. Leaves the
+   * survivors in scratch space (undefined when none) and their bounds in this.boundsScratch.
+   */
+  private filterTypes(nc: InFlight, fresh: boolean, total: ResourceVector, maybeExt: boolean): TypeSet | undefined {
+    const cat = nc.template.catalog;
     const deltas = this.deltas;
-    const cat = t.catalog;
-    let zoneReq = nc.reqs.get(LABEL_ZONE);
-    let ctReq = nc.reqs.get(LABEL_CAPACITY_TYPE);
+    let zoneReq: Requirement | undefined;
+    let ctReq: Requirement | undefined;
     let offeringChanged = fresh;
+    const W = cat.words;
+    const cand = this.candScratch.length === W ? this.candScratch : (this.candScratch = new Uint32Array(W));
+    cand.set(nc.types);
+    let reqMask: TypeSet | undefined;
+    if (fresh) reqMask = this.freshMask(nc);
     for (const d of deltas) {
       if (d.key === LABEL_ZONE) {
         zoneReq = d;
@@ -562,19 +603,6 @@ export class Scheduler {
         ctReq = d;
         offeringChanged = true;
       }
-    }
-    // new requests vector (no allocation until commit): check per type
-    const total = this.totalScratch;
-    for (const k in total) total[k] = 0;
-    for (const k in req) total[k] = req[k]!;
-    for (const k in r) total[k] = (total[k] ?? 0) + r[k]!;
-    // candidates: the claim's types ∩ requirement masks of the changed keys ∩ offering mask
-    const W = cat.words;
-    const cand = this.candScratch.length === W ? this.candScratch : (this.candScratch = new Uint32Array(W));
-    cand.set(nc.types);
-    let reqMask: TypeSet | undefined;
-    if (fresh) reqMask = this.freshMask(nc);
-    for (const d of deltas) {
       if (!cat.constrains(d.key)) continue;
       const m = cat.requirementMask(d);
       if (reqMask === undefined) reqMask = m;
@@ -584,101 +612,59 @@ export class Scheduler {
         reqMask = acc;
       }
     }
-    const offMask = offeringChanged ? cat.offeringMask(zoneReq, ctReq) : undefined;
+    const offMask = offeringChanged ? cat.offeringMask(zoneReq ?? nc.reqs.get(LABEL_ZONE), ctReq ?? nc.reqs.get(LABEL_CAPACITY_TYPE)) : undefined;
     if (reqMask) for (let w = 0; w < W; w++) cand[w]! &= reqMask[w]!;
     if (offMask) for (let w = 0; w < W; w++) cand[w]! &= offMask[w]!;
-    // fit of the summed requests over the candidates; the survivors' largest allocatable bounds later pods
-    const ext = hasExtended(total);
-    const { cpu, mem, pods, eph } = cat;
+    this.lastReqMask = reqMask;
+    this.lastOffMask = offMask;
+    const ext = maybeExt && hasExtended(total);
     const tc = total.cpu;
     const tm = total.memory;
     const tp = total.pods;
     const te = total.ephemeralStorage;
-    let maxCpu = nc.maxCpu;
-    let maxMem = nc.maxMem;
-    let maxPods = nc.maxPods;
-    let any = false;
-    let minCpu = nc.minCpu;
-    let minMem = nc.minMem;
-    let minPods = nc.minPods;
-    let minEph = nc.minEph;
-    if (!fresh && !ext && tc <= minCpu && tm <= minMem && tp <= minPods && te <= minEph && equalSets(cand, nc.types)) {
+    if (!fresh && !ext && tc <= nc.minCpu && tm <= nc.minMem && tp <= nc.minPods && te <= nc.minEph && equalSets(cand, nc.types)) {
       // every type the claim kept is at least as large as the new total: nothing to filter
-      any = !isEmptySet(cand);
+      copyBounds(nc, this.boundsScratch);
+      return isEmptySet(cand) ? undefined : cand;
+    }
+    if (ext) {
+      for (const p of positions(cand)) if (!cat.types[p]!.fits(total)) cand[p >>> 5]! &= ~(1 << (p & 31));
     } else {
-      maxCpu = maxMem = maxPods = 0;
-      minCpu = minMem = minPods = minEph = Infinity;
-      for (let w = 0; w < W; w++) {
-        let x = cand[w]!;
-        let keep = x;
-        while (x !== 0) {
-          const low = x & -x;
-          x ^= low;
-          const i = w * 32 + 31 - Math.clz32(low);
-          if (tc > cpu[i]! || tm > mem[i]! || tp > pods[i]! || te > eph[i]! || (ext && !cat.types[i]!.fits(total))) {
-            keep ^= low;
-            continue;
-          }
-          if (cpu[i]! > maxCpu) maxCpu = cpu[i]!;
-          if (mem[i]! > maxMem) maxMem = mem[i]!;
-          if (pods[i]! > maxPods) maxPods = pods[i]!;
-          if (cpu[i]! < minCpu) minCpu = cpu[i]!;
-          if (mem[i]! < minMem) minMem = mem[i]!;
-          if (pods[i]! < minPods) minPods = pods[i]!;
-          if (eph[i]! < minEph) minEph = eph[i]!;
-        }
-        cand[w] = keep;
-        if (keep !== 0) any = true;
+      const fit = cat.fitMask(tc, tm, tp, te);
+      for (let w = 0; w < W; w++) cand[w]! &= fit[w]!;
+    }
+    if (isEmptySet(cand)) return undefined;
+    cat.bounds(cand, this.boundsScratch);
+    return cand;
+  }
+  private lastReqMask: TypeSet | undefined;
+  private lastOffMask: TypeSet | undefined;
+
+  /** Why no type survived filterTypes (NodeClaim.Add's InstanceTypeFilterError wording). */
+  private noTypeReason(nc: InFlight, fresh: boolean, total: ResourceVector): string {
+    const cat = nc.template.catalog;
+    const reqMask = this.lastReqMask;
+    const offMask = this.lastOffMask;
+    const reqOk = reqMask === undefined ? !isEmptySet(nc.types) : overlaps(nc.types, reqMask);
+    const offOk = offMask === undefined ? !isEmptySet(nc.types) : overlaps(nc.types, offMask);
+    let fitOk = false;
+    for (const ti of cat.members(nc.types))
+      if (ti.fits(total)) {
+        fitOk = true;
+        break;
       }
-    }
-    if (!any) {
-      const reqOk = reqMask === undefined ? !isEmptySet(nc.types) : overlaps(nc.types, reqMask);
-      const offOk = offMask === undefined ? !isEmptySet(nc.types) : overlaps(nc.types, offMask);
-      let fitOk = false;
-      for (const ti of cat.members(nc.types))
-        if (ti.fits(total)) {
-          fitOk = true;
-          break;
-        }
-      let reason: string;
-      if (!reqOk && !fitOk && !offOk) reason = "no instance type met the scheduling requirements or had enough resources or had a required offering";
-      else if (!reqOk && !fitOk) reason = "no instance type met the scheduling requirements or had enough resources";
-      else if (!reqOk && !offOk) reason = "no instance type met the scheduling requirements or had a required offering";
-      else if (!fitOk && !offOk) reason = "no instance type had enough resources or had a required offering";
-      else if (!reqOk) reason = "no instance type met all requirements";
-      else if (!fitOk) reason = "no instance type has enough resources";
-      else if (!offOk) reason = "no instance type has the required offering";
-      else reason = "no instance type met the requirements/resources/offering tuple";
-      if (!fresh) return reason;
-      const newReqs = this.applyDeltas(nc.reqs);
-      return `${reason}, requirements=${newReqs}, resources=${formatResources(total)}`;
-    }
-    const newReqs = deltas.length > 0 ? this.applyDeltas(nc.reqs) : nc.reqs;
-    // minValues (Strict policy)
-    let survivors: TypeInfo[] | undefined;
-    for (const q of newReqs) {
-      if (q.minValues === undefined) continue;
-      const vals = new Set<string>();
-      for (const ti of (survivors ??= cat.members(cand))) {
-        const tq = ti.reqs.get(q.key);
-        if (tq && !tq.complement) for (const v of tq.values) if (q.has(v)) vals.add(v);
-      }
-      if (vals.size < q.minValues) return `minValues requirement is not met for ${q.key}`;
-    }
-    nc.types.set(cand);
-    nc.reqs = newReqs;
-    addInto(req, r);
-    for (const hp of s.hostPorts) nc.hostPorts.add(hp);
-    nc.pods.push(pd.pod);
-    nc.maxCpu = maxCpu;
-    nc.maxMem = maxMem;
-    nc.maxPods = maxPods;
-    nc.minCpu = minCpu;
-    nc.minMem = minMem;
-    nc.minPods = minPods;
-    nc.minEph = minEph;
-    this.record(s, newReqs);
-    return undefined;
+    let reason: string;
+    if (!reqOk && !fitOk && !offOk) reason = "no instance type met the scheduling requirements or had enough resources or had a required offering";
+    else if (!reqOk && !fitOk) reason = "no instance type met the scheduling requirements or had enough resources";
+    else if (!reqOk && !offOk) reason = "no instance type met the scheduling requirements or had a required offering";
+    else if (!fitOk && !offOk) reason = "no instance type had enough resources or had a required offering";
+    else if (!reqOk) reason = "no instance type met all requirements";
+    else if (!fitOk) reason = "no instance type has enough resources";
+    else if (!offOk) reason = "no instance type has the required offering";
+    else reason = "no instance type met the requirements/resources/offering tuple";
+    if (!fresh) return reason;
+    const newReqs = this.applyDeltas(nc.reqs);
+    return `${reason}, requirements=${newReqs}, resources=${formatResources(total)}`;
   }
 
   /**
@@ -700,6 +686,25 @@ export class Scheduler {
     });
   }
   private candScratch = new Uint32Array(0);
+  private readonly boundsScratch: Bounds = { maxCpu: 0, maxMem: 0, maxPods: 0, minCpu: 0, minMem: 0, minPods: 0, minEph: 0 };
+  private readonly coreTotal: ResourceVector = emptyVector();
+
+  /** req + r; without extended resources on either side only the four core fields are summed. */
+  private totalOf(req: ResourceVector, r: ResourceVector, ext: boolean): ResourceVector {
+    if (!ext) {
+      const t = this.coreTotal;
+      t.cpu = req.cpu + r.cpu;
+      t.memory = req.memory + r.memory;
+      t.pods = req.pods + r.pods;
+      t.ephemeralStorage = req.ephemeralStorage + r.ephemeralStorage;
+      return t;
+    }
+    const total = this.totalScratch;
+    for (const k in total) total[k] = 0;
+    for (const k in req) total[k] = req[k]!;
+    for (const k in r) total[k] = (total[k] ?? 0) + r[k]!;
+    return total;
+  }
   private reqScratch: TypeSet | undefined;
   private totalScratch: ResourceVector = emptyVector();
 
@@ -728,7 +733,7 @@ export class Scheduler {
           this.bucketPush(nc);
           return undefined;
         }
-        if (nc.dead.has(s)) skipOne(dead, i);
+        if (nc.dead?.has(s)) skipOne(dead, i);
       }
     }
     // new NodeClaim per template in weight order
@@ -835,6 +840,7 @@ export class Scheduler {
         memory: req.memory,
         created: pod.metadata.creationTimestamp ?? "",
         requests: req,
+        ext: hasExtraKeys(req),
         shape: this.shapeOf(pod, pod.spec ?? {}),
       });
     }
@@ -875,55 +881,92 @@ export class Scheduler {
     return this.results(errors);
   }
 
+  /** The NodeClaim a claim of this solve becomes (undefined, with its pods' errors set, when minValues fails). */
+  private plan(nc: InFlight, podErrors: Map<string, string>): NewNodeClaimPlan | undefined {
+    // The claim's requirements without the placeholder hostname, with the instance types narrowed to
+    // the cheapest kept (in price order) and the capacity types to what those offer — written out
+    // key by key in Requirements order rather than through a clone.
+    const reqs = nc.reqs;
+    const zone = reqs.get(LABEL_ZONE);
+    const ct = reqs.get(LABEL_CAPACITY_TYPE);
+    const cat = nc.template.catalog;
+    const keptAt = cat.cheapest(nc.types, zone, ct, MAX_INSTANCE_TYPES);
+    const kept: TypeInfo[] = [];
+    const keptNames: string[] = [];
+    const options: CloudInstanceType[] = [];
+    for (const p of keptAt) {
+      const ti = cat.types[p]!;
+      kept.push(ti);
+      keptNames.push(ti.it.name);
+      options.push(ti.it);
+    }
+    const itReq = reqs.get(LABEL_INSTANCE_TYPE);
+    // the intersection is only needed when the claim already restricts instance types; otherwise it is `In kept`
+    const itFinal = itReq ? Requirement.of(LABEL_INSTANCE_TYPE, "In", keptNames, itReq.minValues).intersection(itReq) : undefined;
+    const itNode = (): NodeRequirement => (itFinal ? { ...itFinal.toNodeRequirement(false), values: keptNames.slice() } : keptNames.length > 0 ? { key: LABEL_INSTANCE_TYPE, operator: "In", values: keptNames.slice() } : { key: LABEL_INSTANCE_TYPE, operator: "DoesNotExist", values: [] });
+    const cts = cat.capacityTypesOffered(keptAt, zone, ct);
+    const ctNew = cts.length > 0 ? Requirement.of(LABEL_CAPACITY_TYPE, "In", cts) : undefined;
+    const ctFinal = ctNew && ct ? ctNew.intersection(ct) : (ctNew ?? ct);
+    const requirements: NodeRequirement[] = [];
+    const finals: Requirement[] = [];
+    for (const q of reqs) {
+      if (q.key === LABEL_HOSTNAME) continue;
+      if (q.key === LABEL_INSTANCE_TYPE) {
+        requirements.push(itNode());
+        finals.push(itFinal!);
+      } else if (q.key === LABEL_CAPACITY_TYPE) {
+        requirements.push(ctFinal!.toNodeRequirement());
+        finals.push(ctFinal!);
+      } else {
+        requirements.push(q.toNodeRequirement());
+        finals.push(q);
+      }
+    }
+    if (!itReq) requirements.push(itNode());
+    if (!ct && ctFinal) {
+      requirements.push(ctFinal.toNodeRequirement());
+      finals.push(ctFinal);
+    }
+    let minErr: string | undefined;
+    for (const q of finals) {
+      if (q.minValues === undefined) continue;
+      const vals = new Set<string>();
+      for (const ti of kept) {
+        const tq = ti.reqs.get(q.key);
+        if (tq && !tq.complement) for (const v of tq.values) if (q.has(v)) vals.add(v);
+      }
+      if (vals.size < q.minValues) minErr = "NodePool couldn't meet minValues requirements";
+    }
+    if (minErr) {
+      for (const p of nc.pods) podErrors.set(podKey(p), minErr);
+      return undefined;
+    }
+    // labels of single-valued requirements (Requirements.labels), as NodeClaim labels
+    const labels: Record<string, string> = { ...nc.template.labels };
+    for (const q of reqs) {
+      const k = q.key;
+      if (q.complement || q.values.size !== 1) continue;
+      if (k === LABEL_HOSTNAME || k === LABEL_INSTANCE_TYPE || k === LABEL_ZONE || k === LABEL_CAPACITY_TYPE) continue;
+      if (k.startsWith("karpenter.k8s.aws/") || k.startsWith("kubernetes.io/") || k.startsWith("topology.")) continue;
+      labels[k] = q.any();
+    }
+    return {
+      nodePoolName: nc.template.name,
+      requirements,
+      instanceTypeOptions: options,
+      pods: nc.pods,
+      requests: { ...nc.requests },
+      labels,
+      taints: nc.template.taints,
+      startupTaints: nc.template.startupTaints,
+    };
+  }
+
   private results(podErrors: Map<string, string>): SolveResults {
     const newNodeClaims: NewNodeClaimPlan[] = [];
     for (const nc of this.newClaims) {
-      const reqs = nc.reqs.clone();
-      reqs.delete(LABEL_HOSTNAME);
-      const zone = reqs.get(LABEL_ZONE);
-      const ct = reqs.get(LABEL_CAPACITY_TYPE);
-      const cat = nc.template.catalog;
-      const keptAt = cat.cheapest(nc.types, zone, ct, MAX_INSTANCE_TYPES);
-      const kept = keptAt.map((p) => cat.types[p]!);
-      const keptNames = kept.map((t) => t.it.name);
-      const itReq = reqs.get(LABEL_INSTANCE_TYPE);
-      reqs.add(Requirement.of(LABEL_INSTANCE_TYPE, "In", keptNames, itReq?.minValues));
-      // narrow capacity-type to what the kept types offer
-      const cts = cat.capacityTypesOffered(keptAt, zone, ct);
-      if (cts.length > 0) reqs.add(Requirement.of(LABEL_CAPACITY_TYPE, "In", cts));
-      // instance-type order must be price order in the requirement: rebuild it explicitly
-      const requirements: NodeRequirement[] = [];
-      for (const q of reqs) requirements.push(q.key === LABEL_INSTANCE_TYPE ? { ...q.toNodeRequirement(false), values: keptNames.slice() } : q.toNodeRequirement());
-      let minErr: string | undefined;
-      for (const q of reqs) {
-        if (q.minValues === undefined) continue;
-        const vals = new Set<string>();
-        for (const ti of kept) {
-          const tq = ti.reqs.get(q.key);
-          if (tq && !tq.complement) for (const v of tq.values) if (q.has(v)) vals.add(v);
-        }
-        if (vals.size < q.minValues) minErr = "NodePool couldn't meet minValues requirements";
-      }
-      if (minErr) {
-        for (const p of nc.pods) podErrors.set(podKey(p), minErr);
-        continue;
-      }
-      const labels: Record<string, string> = { ...nc.template.labels };
-      for (const [k, v] of Object.entries(reqs.labels())) {
-        if (k === LABEL_INSTANCE_TYPE || k === LABEL_ZONE || k === LABEL_CAPACITY_TYPE) continue;
-        if (k.startsWith("karpenter.k8s.aws/") || k.startsWith("kubernetes.io/") || k.startsWith("topology.")) continue;
-        labels[k] = v;
-      }
-      newNodeClaims.push({
-        nodePoolName: nc.template.name,
-        requirements,
-        instanceTypeOptions: kept.map((t) => t.it),
-        pods: nc.pods,
-        requests: { ...nc.requests },
-        labels,
-        taints: nc.template.taints,
-        startupTaints: nc.template.startupTaints,
-      });
+      const plan = this.plan(nc, podErrors);
+      if (plan) newNodeClaims.push(plan);
     }
     const existingNodes: Array<{ name: string; pods: KubeObject[] }> = [];
     for (const e of this.existing) if (e.placed.length > 0) existingNodes.push({ name: e.state.name, pods: e.placed });
@@ -965,6 +1008,44 @@ function nextLive(a: number[], b: number[], i: number, len: number): number {
     i = j;
   }
   return i;
+}
+
+/** Same value set, bounds and minValues (requirements are immutable, so one may stand for the other). */
+function sameSet(a: Requirement, b: Requirement): boolean {
+  if (a === b) return true;
+  if (a.complement !== b.complement || a.greaterThan !== b.greaterThan || a.lessThan !== b.lessThan || a.minValues !== b.minValues || a.values.size !== b.values.size) return false;
+  for (const v of a.values) if (!b.values.has(v)) return false;
+  return true;
+}
+
+/** minValues (Strict policy): enough distinct values of each such key among the surviving types. */
+function minValuesError(reqs: Requirements, survivors: TypeInfo[]): string | undefined {
+  for (const q of reqs) {
+    if (q.minValues === undefined) continue;
+    const vals = new Set<string>();
+    for (const ti of survivors) {
+      const tq = ti.reqs.get(q.key);
+      if (tq && !tq.complement) for (const v of tq.values) if (q.has(v)) vals.add(v);
+    }
+    if (vals.size < q.minValues) return `minValues requirement is not met for ${q.key}`;
+  }
+  return undefined;
+}
+
+function copyBounds(from: Bounds, to: Bounds): void {
+  to.maxCpu = from.maxCpu;
+  to.maxMem = from.maxMem;
+  to.maxPods = from.maxPods;
+  to.minCpu = from.minCpu;
+  to.minMem = from.minMem;
+  to.minPods = from.minPods;
+  to.minEph = from.minEph;
+}
+
+/** Keys beyond cpu / memory / pods / ephemeral-storage. */
+function hasExtraKeys(v: ResourceVector): boolean {
+  for (const k in v) if (k !== "cpu" && k !== "memory" && k !== "pods" && k !== "ephemeralStorage") return true;
+  return false;
 }
 
 function equalSets(a: TypeSet, b: TypeSet): boolean {
