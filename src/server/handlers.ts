@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse as parseYaml } from "yaml";
-import { ApiError, conflict, invalid, isApiError, notFound, type FieldError, type Status } from "../api/errors.js";
+import { ApiError, conflict, fieldErrorText, invalid, isApiError, notFound, type FieldError, type Status } from "../api/errors.js";
 import { hpaV1ToV2, hpaV2ToV1 } from "../api/hpa-conversion.js";
 import { apiVersionOf, kindInfo, type KindInfo } from "../api/kinds.js";
 import type { KubeObject } from "../api/meta.js";
@@ -49,6 +49,8 @@ import { filteredType, WatchCache, WatchStream, type WatchFilter } from "./watch
 import { BodyWriter, encodeCells, JsonEncoder, Shift, unshiftTimestamps } from "./encode.js";
 import { partialObjectMetadata } from "./tables.js";
 import { patchMetaFor } from "../api/schema/patch-meta.js";
+import { decodeTypeError, strictDecodingDetail } from "../api/schema/decode.js";
+import { fromUnstructuredError, goPrint } from "../api/schema/unstructured.js";
 
 const TABLE_CT = "application/json;as=Table;v=v1;g=meta.k8s.io";
 const PATCH_TYPES = ["application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json", "application/apply-patch+yaml"];
@@ -490,19 +492,63 @@ export class ApiHandlers {
     return checkTypeMeta(r, obj);
   }
 
-  /** fieldValidation: Strict → 400, Warn (default) → Warning headers; unknown fields are dropped either way. */
-  private validateFields(obj: KubeObject, req: Req, res: ServerResponse, sorted: boolean): void {
+  /** The fieldValidation directive (Warn when absent). */
+  private fieldValidation(req: Req): "Strict" | "Warn" | "Ignore" {
     const mode = req.url.searchParams.get("fieldValidation") ?? "Warn";
-    if (mode === "Ignore") return;
-    if (mode !== "Strict" && mode !== "Warn") {
+    if (mode !== "Strict" && mode !== "Warn" && mode !== "Ignore") {
       throw badRequest(`fieldValidation: Unsupported value: "${mode}": supported values: "Ignore", "Strict", "Warn"`);
     }
-    const paths = this.parts.unknownFieldPaths(obj, sorted);
-    if (paths.length === 0) return;
-    if (mode === "Strict") throw badRequest(this.parts.strictDecodingMessage(obj, paths));
+    return mode;
+  }
+
+  /** fieldValidation=Warn: one Warning header per unknown field. */
+  private warnUnknown(res: ServerResponse, paths: readonly string[]): void {
     const warnings = this.parts.unknownFieldWarnings(paths).map((w) => `299 - ${JSON.stringify(w)}`);
     const prev = res.getHeader("Warning");
     res.setHeader("Warning", [...(Array.isArray(prev) ? prev : prev ? [String(prev)] : []), ...warnings]);
+  }
+
+  /** fieldValidation: Strict → 400, Warn (default) → Warning headers; unknown fields are dropped either way. */
+  private validateFields(obj: KubeObject, req: Req, res: ServerResponse, sorted: boolean): void {
+    const mode = this.fieldValidation(req);
+    if (mode === "Ignore") return;
+    const paths = this.parts.unknownFieldPaths(obj, sorted);
+    if (paths.length === 0) return;
+    if (mode === "Strict") throw badRequest(this.parts.strictDecodingMessage(obj, paths));
+    this.warnUnknown(res, paths);
+  }
+
+  /**
+   * A create or update body as the serializer decodes it (create.go / update.go): a value of the wrong
+   * JSON type is a fatal decode error in every fieldValidation mode, answered before any unknown-field
+   * error (serializer/json unmarshal returns it ahead of the strict errors) and before the handler
+   * looks at name or namespace.
+   */
+  private decodeBody(obj: KubeObject, req: Req, res: ServerResponse, sorted: boolean): void {
+    this.fieldValidation(req);
+    const typeErr = decodeTypeError(obj, { sorted });
+    if (typeErr) throw badRequest(typeErr.message);
+    this.validateFields(obj, req, res, sorted);
+  }
+
+  /**
+   * The patched object as patch.go turns it back into a typed one. JSON and merge patches decode the
+   * patched JSON (keys sorted: the json-patch library re-encodes a map), strategic merge patches copy
+   * the patched map by reflection (unstructured.ts); either way a failure is a 422 on field `patch`
+   * carrying the patched JSON, or the patch map as `%+v`, and a type error wins over unknown fields.
+   */
+  private decodePatched(obj: KubeObject, strategic: boolean, patchBody: unknown, req: Req, res: ServerResponse): void {
+    const mode = this.fieldValidation(req);
+    const shown = () => (strategic ? goPrint(patchBody) : sortedJson(obj));
+    const fatal = strategic ? fromUnstructuredError(obj) : decodeTypeError(obj, { sorted: true })?.detail;
+    if (fatal) throw patchInvalid(shown(), fatal);
+    if (mode === "Ignore") return;
+    let paths = this.parts.unknownFieldPaths(obj, true);
+    if (paths.length === 0) return;
+    // The converter sorts its unknown-field errors by text; the JSON decoder reports them as it reads.
+    if (strategic) paths = [...paths].sort();
+    if (mode === "Strict") throw patchInvalid(shown(), strictDecodingDetail(paths));
+    this.warnUnknown(res, paths);
   }
 
   private dryRun(req: Req): boolean {
@@ -526,6 +572,7 @@ export class ApiHandlers {
 
   private create(r: ResourceRoute, req: Req, res: ServerResponse): void {
     const body = this.parseBody(r, req);
+    this.decodeBody(body, req, res, isYaml(req));
     const dry = this.dryRun(req);
     const ns = r.info.namespaced ? (r.namespace ?? "default") : undefined;
     if (r.info.namespaced) {
@@ -534,7 +581,6 @@ export class ApiHandlers {
       }
       body.metadata.namespace = ns;
     }
-    this.validateFields(body, req, res, isYaml(req));
     dropUnknown(body, this.parts.unknownFieldPaths(body, false));
     this.checkNamespace({ ...r, namespace: ns });
     const obj = this.in(r, body);
@@ -600,6 +646,7 @@ export class ApiHandlers {
 
   private replace(r: ResourceRoute, req: Req, res: ServerResponse): void {
     const body = this.parseBody(r, req);
+    this.decodeBody(body, req, res, isYaml(req));
     if (body.metadata.name !== r.name) {
       throw badRequest(`the name of the object (${body.metadata.name ?? ""}) does not match the name on the URL (${r.name})`);
     }
@@ -609,7 +656,6 @@ export class ApiHandlers {
       }
       body.metadata.namespace = r.namespace ?? "default";
     }
-    this.validateFields(body, req, res, isYaml(req));
     dropUnknown(body, this.parts.unknownFieldPaths(body, false));
     const dry = this.dryRun(req);
     const cur = this.store.get(r.info.kind, r.namespace, r.name!);
@@ -677,7 +723,7 @@ export class ApiHandlers {
     const obj = checkTypeMeta(r, patched);
     if (obj.metadata.name !== r.name) throw badRequest(`the name of the object (${obj.metadata.name ?? ""}) does not match the name on the URL (${r.name})`);
     if (r.info.namespaced) obj.metadata.namespace = r.namespace ?? "default";
-    this.validateFields(obj, req, res, true);
+    this.decodePatched(obj, ct === "application/strategic-merge-patch+json", patchBody, req, res);
     dropUnknown(obj, this.parts.unknownFieldPaths(obj, false));
     const next = this.in(r, obj);
     if (r.info.kind === "HorizontalPodAutoscaler" && r.version === "v1" && !r.subresource) next.status = stored.status;
@@ -1079,6 +1125,29 @@ function strategicPatchStatus(e: StrategicMergePatchError): ApiError {
   if (e.code === 400) return badRequest(e.message);
   if (e.code === 422) return statusError(422, "Invalid", "the server rejected our request due to an error in our request", {});
   return new ApiError({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: e.message, code: e.code } as unknown as Status);
+}
+
+/**
+ * patch.go's `errors.NewInvalid(schema.GroupKind{}, "", {field.Invalid(field.NewPath("patch"), shown, detail)})`:
+ * no kind or name, so kubectl prints "The request is invalid: patch: Invalid value: …".
+ */
+function patchInvalid(shown: string, detail: string): ApiError {
+  const text = fieldErrorText({ type: "Invalid", field: "patch", value: shown, detail });
+  return new ApiError({
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message: ` "" is invalid: ${text}`,
+    reason: "Invalid",
+    details: { causes: [{ reason: "FieldValueInvalid", message: text.slice("patch: ".length), field: "patch" }] },
+    code: 422,
+  });
+}
+
+/** JSON with every object's keys sorted, as Go marshals a map. */
+function sortedJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (isObject(x) ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, x[k]])) : x));
 }
 
 function invalidDeleteOptions(field: string, value: unknown, detail: string): ApiError {

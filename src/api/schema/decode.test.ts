@@ -62,6 +62,7 @@ describe("decodeTypeError: encoding/json's UnmarshalTypeError as kube-apiserver 
     expect(q).toEqual({
       path: ["spec", "metrics", 0, "pods", "target", "averageValue"],
       message: `HorizontalPodAutoscaler in version "v2" cannot be handled as a HorizontalPodAutoscaler: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`,
+      detail: `quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`,
       namesField: false,
     });
   });

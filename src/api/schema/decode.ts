@@ -37,18 +37,20 @@ export interface DecodeError {
   path: FieldPathSegment[];
   /** The whole message: `<Kind> in version "<v>" cannot be handled as a <Kind>: …`. */
   message: string;
+  /** The decoder's own error, the part after `cannot be handled as a <Kind>: ` (what a PATCH reports). */
+  detail: string;
   /** False when the message does not name the field (a bad quantity), so callers show `path`. */
   namesField: boolean;
 }
 
-const QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity";
-const INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString";
-const TIMES = new Set(["io.k8s.apimachinery.pkg.apis.meta.v1.Time", "io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime"]);
+export const QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity";
+export const INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString";
+export const TIMES = new Set(["io.k8s.apimachinery.pkg.apis.meta.v1.Time", "io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime"]);
 /** Types whose UnmarshalJSON takes any JSON. */
-const RAW = new Set(["io.k8s.apimachinery.pkg.runtime.RawExtension", "io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1"]);
+export const RAW = new Set(["io.k8s.apimachinery.pkg.runtime.RawExtension", "io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1"]);
 
 /** The schema behind `$ref` / a single `allOf`, and the component it came from (undefined for inline schemas). */
-function resolve(s: Schema | undefined, defs: Record<string, Schema>): { s: Schema | undefined; def?: string } {
+export function resolve(s: Schema | undefined, defs: Record<string, Schema>): { s: Schema | undefined; def?: string } {
   let cur = s;
   let def: string | undefined;
   for (let i = 0; cur && i < 16; i++) {
@@ -147,7 +149,12 @@ function walkUnknown(value: unknown, schema: Schema | undefined, defs: Record<st
  * `Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.foo"`.
  */
 export function strictDecodingMessage(obj: Pick<KubeObject, "apiVersion" | "kind">, paths: readonly string[]): string {
-  return cannotBeHandled(obj, `strict decoding error: ${paths.map((p) => `unknown field "${p}"`).join(", ")}`);
+  return cannotBeHandled(obj, strictDecodingDetail(paths));
+}
+
+/** runtime.NewStrictDecodingError(errs).Error(): `strict decoding error: unknown field "spec.foo", …`. */
+export function strictDecodingDetail(paths: readonly string[]): string {
+  return `strict decoding error: ${paths.map((p) => `unknown field "${p}"`).join(", ")}`;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -310,9 +317,9 @@ export function decodeTypeError(obj: KubeObject, opts: DecodeOptions = {}): Deco
     visitType(obj, { $ref: `${SCHEMA_REF}${root.name}` }, w);
   } catch (e) {
     if (!(e instanceof Fatal)) throw e;
-    return { path: e.path, message: cannotBeHandled(obj, e.detail), namesField: e.namesField };
+    return { path: e.path, message: cannotBeHandled(obj, e.detail), detail: e.detail, namesField: e.namesField };
   }
-  return w.saved ? { path: w.saved.path, message: cannotBeHandled(obj, w.saved.detail), namesField: w.saved.namesField } : undefined;
+  return w.saved ? { path: w.saved.path, message: cannotBeHandled(obj, w.saved.detail), detail: w.saved.detail, namesField: w.saved.namesField } : undefined;
 }
 
 /**
@@ -325,5 +332,6 @@ export function strictDecodeError(obj: KubeObject, opts: DecodeOptions = {}): De
   if (typeErr) return typeErr;
   const unknown = unknownFields(obj, opts);
   if (unknown.length === 0) return undefined;
-  return { path: unknown[0]!.path, message: strictDecodingMessage(obj, unknown.map((u) => u.text)), namesField: true };
+  const detail = strictDecodingDetail(unknown.map((u) => u.text));
+  return { path: unknown[0]!.path, message: cannotBeHandled(obj, detail), detail, namesField: true };
 }
