@@ -169,6 +169,7 @@ export class Requirement {
 
   /** Exact set intersection (Requirement.Intersection). */
   intersection(other: Requirement): Requirement {
+    if (other === this) return this;
     const complement = this.complement && other.complement;
     let gt = maxOpt(this.greaterThan, other.greaterThan);
     let lt = minOpt(this.lessThan, other.lessThan);

@@ -74,14 +74,17 @@ describe("PoolCatalog masks agree with filtering each type", () => {
     expect(names(at(dup, dup.cheapest(dup.all, undefined, undefined, 60)))).toEqual(["t01", "t02", "t02"]);
   });
 
-  it("capacity types offered: available offerings in the zone / capacity-type requirements of the given types", () => {
+  it("capacity-type requirement: available offerings in the zone / capacity-type requirements of the given types", () => {
     const zoneA = Requirement.of("topology.kubernetes.io/zone", "In", ["a"]);
+    const cts = (p: number[], zone?: Requirement, ct?: Requirement) => cat.capacityTypeRequirement(p, zone, ct)?.valueList();
     // t05: no spot at all; t07: spot in a and b; t11: its spot offerings are unavailable
-    expect(cat.capacityTypesOffered([5], zoneA, undefined)).toEqual(["on-demand"]);
-    expect(cat.capacityTypesOffered([5, 7], zoneA, undefined).sort()).toEqual(["on-demand", "spot"]);
-    expect(cat.capacityTypesOffered([11], undefined, undefined)).toEqual(["on-demand"]);
+    expect(cts([5], zoneA)).toEqual(["on-demand"]);
+    expect(cts([5, 7], zoneA)).toEqual(["on-demand", "spot"]);
+    expect(cts([11])).toEqual(["on-demand"]);
     // t03 is only in zone b
-    expect(cat.capacityTypesOffered([3], zoneA, undefined)).toEqual([]);
-    expect(cat.capacityTypesOffered([7], zoneA, Requirement.of("karpenter.sh/capacity-type", "In", ["spot"]))).toEqual(["spot"]);
+    expect(cts([3], zoneA)).toBeUndefined();
+    expect(cts([7], zoneA, Requirement.of("karpenter.sh/capacity-type", "In", ["spot"]))).toEqual(["spot"]);
+    // one shared requirement per combination
+    expect(cat.capacityTypeRequirement([5], zoneA, undefined)).toBe(cat.capacityTypeRequirement([11], undefined, undefined));
   });
 });

@@ -364,19 +364,33 @@ export class PoolCatalog {
     return out;
   }
 
-  /** Capacity types of the available offerings the types at `positions` have in the zone / capacity-type requirements. */
-  capacityTypesOffered(positions: readonly number[], zone: Requirement | undefined, ct: Requirement | undefined): string[] {
+  /**
+   * `In` the capacity types offered by the types at `positions` (undefined when none): one shared
+   * requirement per combination.
+   */
+  capacityTypeRequirement(positions: readonly number[], zone: Requirement | undefined, ct: Requirement | undefined): Requirement | undefined {
     const key = this.pairKey(zone, ct);
     const flags = this.capacityTypeFlags.get(key) ?? this.buildCapacityTypeFlags(key, zone, ct);
-    if (flags === undefined) return this.capacityTypesSlow(positions, zone, ct);
+    if (flags === undefined) {
+      const cts = this.capacityTypesSlow(positions, zone, ct);
+      return cts.length > 0 ? Requirement.of(LABEL_CAPACITY_TYPE, "In", cts) : undefined;
+    }
     let any = 0;
     for (const p of positions) any |= flags[p]!;
-    const out: string[] = [];
-    for (let j = 0; j < this.capacityTypeNames.length; j++) if ((any & (1 << j)) !== 0) out.push(this.capacityTypeNames[j]!);
-    return out;
+    if (any === 0) return undefined;
+    let q = this.capacityTypeRequirements.get(any);
+    if (q === undefined) this.capacityTypeRequirements.set(any, (q = Requirement.of(LABEL_CAPACITY_TYPE, "In", this.capacityTypesOf(any))));
+    return q;
   }
+  private readonly capacityTypeRequirements = new Map<number, Requirement>();
   private readonly capacityTypeFlags = new Map<string, Uint32Array>();
   private readonly capacityTypeNames: string[] = [];
+
+  private capacityTypesOf(flags: number): string[] {
+    const out: string[] = [];
+    for (let j = 0; j < this.capacityTypeNames.length; j++) if ((flags & (1 << j)) !== 0) out.push(this.capacityTypeNames[j]!);
+    return out;
+  }
 
   /** Per type, a bit per capacity type it offers (undefined beyond 32 distinct capacity types). */
   private buildCapacityTypeFlags(key: string, zone: Requirement | undefined, ct: Requirement | undefined): Uint32Array | undefined {

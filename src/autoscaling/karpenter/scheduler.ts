@@ -128,7 +128,8 @@ class Shape {
 
 interface PodData {
   pod: KubeObject;
-  key: string;
+  /** queue length after this pod last failed and was requeued (queue.go's no-progress rule) */
+  lastQueueLen: number;
   uid: string;
   cpu: number;
   memory: number;
@@ -834,7 +835,7 @@ export class Scheduler {
       const req = podRequests(pod);
       pds.push({
         pod,
-        key: podKey(pod),
+        lastQueueLen: -1,
         uid: pod.metadata.uid ?? podKey(pod),
         cpu: req.cpu,
         memory: req.memory,
@@ -854,12 +855,11 @@ export class Scheduler {
     // Queue with the no-progress rule of queue.go
     const q: PodData[] = pds;
     let head = 0;
-    const lastLen = new Map<PodData, number>();
     const errors = new Map<string, string>();
     while (head < q.length) {
       const pd = q[head]!;
       const len = q.length - head;
-      if (lastLen.get(pd) === len) break;
+      if (pd.lastQueueLen === len) break;
       head++;
       let err = this.add(pd);
       while (err !== undefined && this.relax(pd)) {
@@ -867,12 +867,12 @@ export class Scheduler {
         err = this.add(pd);
       }
       if (err === undefined) {
-        errors.delete(pd.key);
+        if (errors.size > 0) errors.delete(podKey(pd.pod));
         continue;
       }
-      errors.set(pd.key, err);
+      errors.set(podKey(pd.pod), err);
       q.push(pd);
-      lastLen.set(pd, q.length - head);
+      pd.lastQueueLen = q.length - head;
       if (head > 4096 && head * 2 > q.length) {
         q.splice(0, head);
         head = 0;
@@ -891,22 +891,20 @@ export class Scheduler {
     const ct = reqs.get(LABEL_CAPACITY_TYPE);
     const cat = nc.template.catalog;
     const keptAt = cat.cheapest(nc.types, zone, ct, MAX_INSTANCE_TYPES);
-    const kept: TypeInfo[] = [];
     const keptNames: string[] = [];
     const options: CloudInstanceType[] = [];
     for (const p of keptAt) {
-      const ti = cat.types[p]!;
-      kept.push(ti);
-      keptNames.push(ti.it.name);
-      options.push(ti.it);
+      const it = cat.types[p]!.it;
+      keptNames.push(it.name);
+      options.push(it);
     }
     const itReq = reqs.get(LABEL_INSTANCE_TYPE);
     // the intersection is only needed when the claim already restricts instance types; otherwise it is `In kept`
     const itFinal = itReq ? Requirement.of(LABEL_INSTANCE_TYPE, "In", keptNames, itReq.minValues).intersection(itReq) : undefined;
-    const itNode = (): NodeRequirement => (itFinal ? { ...itFinal.toNodeRequirement(false), values: keptNames.slice() } : keptNames.length > 0 ? { key: LABEL_INSTANCE_TYPE, operator: "In", values: keptNames.slice() } : { key: LABEL_INSTANCE_TYPE, operator: "DoesNotExist", values: [] });
-    const cts = cat.capacityTypesOffered(keptAt, zone, ct);
-    const ctNew = cts.length > 0 ? Requirement.of(LABEL_CAPACITY_TYPE, "In", cts) : undefined;
-    const ctFinal = ctNew && ct ? ctNew.intersection(ct) : (ctNew ?? ct);
+    // (called once: the values array becomes the plan's)
+    const itNode = (): NodeRequirement => (itFinal ? { ...itFinal.toNodeRequirement(false), values: keptNames } : keptNames.length > 0 ? { key: LABEL_INSTANCE_TYPE, operator: "In", values: keptNames } : { key: LABEL_INSTANCE_TYPE, operator: "DoesNotExist", values: keptNames });
+    const ctNew = cat.capacityTypeRequirement(keptAt, zone, ct);
+    const ctFinal = ctNew && ct ? this.intersectCached(ctNew, ct) : (ctNew ?? ct);
     const requirements: NodeRequirement[] = [];
     const finals: Requirement[] = [];
     for (const q of reqs) {
@@ -928,10 +926,11 @@ export class Scheduler {
       finals.push(ctFinal);
     }
     let minErr: string | undefined;
+    let kept: TypeInfo[] | undefined;
     for (const q of finals) {
       if (q.minValues === undefined) continue;
       const vals = new Set<string>();
-      for (const ti of kept) {
+      for (const ti of (kept ??= keptAt.map((p) => cat.types[p]!))) {
         const tq = ti.reqs.get(q.key);
         if (tq && !tq.complement) for (const v of tq.values) if (q.has(v)) vals.add(v);
       }
@@ -961,6 +960,19 @@ export class Scheduler {
       startupTaints: nc.template.startupTaints,
     };
   }
+
+  /** a ∩ b, remembered for the last pair (claims of a pool repeat the same capacity-type pair) */
+  private intersectCached(a: Requirement, b: Requirement): Requirement {
+    if (a !== this.lastA || b !== this.lastB) {
+      this.lastA = a;
+      this.lastB = b;
+      this.lastAB = a.intersection(b);
+    }
+    return this.lastAB!;
+  }
+  private lastA: Requirement | undefined;
+  private lastB: Requirement | undefined;
+  private lastAB: Requirement | undefined;
 
   private results(podErrors: Map<string, string>): SolveResults {
     const newNodeClaims: NewNodeClaimPlan[] = [];

@@ -12,6 +12,11 @@
 import type { Selector } from "../../core/labels.js";
 import { Requirement, Requirements } from "../../scheduling/requirements.js";
 
+/** A plain `In` requirement on `key` with `n` values (options drawn from it with n values are its set). */
+function sameAsOptions(key: string, n: number, q: Requirement): boolean {
+  return q.key === key && !q.complement && q.values.size === n && q.minValues === undefined && q.greaterThan === undefined && q.lessThan === undefined;
+}
+
 export type TopologyType = "topology spread" | "pod affinity" | "pod anti-affinity";
 
 const LABEL_HOSTNAME = "kubernetes.io/hostname";
@@ -45,8 +50,14 @@ export class TopologyGroup {
     return this.none;
   }
 
-  private domainsRequirement(key: string, options: string[]): Requirement {
+  /**
+   * `In options` (DoesNotExist when empty). `fromNode`: the options were drawn from that `In` node
+   * requirement; when they keep all of its values they are its set, and it is returned as is (a
+   * claim's hostname, mostly).
+   */
+  private domainsRequirement(key: string, options: string[], fromNode?: Requirement): Requirement {
     if (options.length === 0) return this.noDomain(key);
+    if (fromNode && sameAsOptions(key, options.length, fromNode)) return fromNode;
     if (options.length === 1) return this.inDomain(key, options[0]!);
     return Requirement.of(key, "In", options);
   }
@@ -117,18 +128,22 @@ export class TopologyGroup {
         minCount = c;
       }
     };
-    if (nodeDomains.operator() === "In") {
+    const fromNode = nodeDomains.operator() === "In";
+    if (fromNode) {
       for (const d of nodeDomains.sortedValues()) consider(d);
     } else {
       for (const d of this.sorted()) if (nodeDomains.has(d)) consider(d);
     }
     if (minDomain === undefined) return this.noDomain(podDomains.key);
+    if (fromNode && sameAsOptions(podDomains.key, 1, nodeDomains)) return nodeDomains;
     return this.inDomain(podDomains.key, minDomain);
   }
 
   private nextDomainAffinity(selfSelecting: boolean, podDomains: Requirement, nodeDomains: Requirement): Requirement {
     const options: string[] = [];
+    let fromNode = false;
     if (nodeDomains.operator() === "In") {
+      fromNode = true;
       // Only domains of the node can survive the later intersection with the node's requirements.
       for (const d of nodeDomains.sortedValues()) if (podDomains.has(d) && (this.domains.get(d) ?? 0) > 0) options.push(d);
       if (options.length === 0) {
@@ -144,6 +159,7 @@ export class TopologyGroup {
       for (const d of this.sorted()) if (podDomains.has(d) && this.domains.get(d)! > 0) options.push(d);
     }
     if (options.length === 0 && selfSelecting) {
+      fromNode = false;
       const inter = podDomains.intersection(nodeDomains);
       const sorted = this.sorted();
       for (const d of sorted)
@@ -157,17 +173,18 @@ export class TopologyGroup {
           break;
         }
     }
-    return this.domainsRequirement(podDomains.key, options);
+    return this.domainsRequirement(podDomains.key, options, fromNode ? nodeDomains : undefined);
   }
 
   private nextDomainAntiAffinity(podDomains: Requirement, nodeDomains: Requirement): Requirement {
     const options: string[] = [];
-    if (nodeDomains.operator() === "In") {
+    const fromNode = nodeDomains.operator() === "In";
+    if (fromNode) {
       for (const d of nodeDomains.sortedValues()) if (podDomains.has(d) && this.domains.get(d) === 0) options.push(d);
     } else {
       for (const d of this.sorted()) if (podDomains.has(d) && this.domains.get(d) === 0) options.push(d);
     }
-    return this.domainsRequirement(podDomains.key, options);
+    return this.domainsRequirement(podDomains.key, options, fromNode ? nodeDomains : undefined);
   }
 
   countsString(): string {
