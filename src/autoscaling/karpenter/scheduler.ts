@@ -10,10 +10,11 @@
  * pods + daemon overhead fit, and which has an available offering compatible with its zone and
  * capacity type. Failed pods relax one preference at a time (§4.6).
  *
- * Performance: pods with identical scheduling-relevant spec share one compiled shape; instance types
- * are precompiled to numeric arrays; requirement deltas only re-filter instance types on the changed
- * keys; NodeClaims are visited from pod-count buckets (no re-sort per pod) after an O(1) capacity
- * bound check.
+ * Performance: pods with identical scheduling-relevant spec share one compiled shape; a claim's
+ * instance types are a bitset over its pool's catalog (catalog.ts), filtered by cached requirement /
+ * offering masks of the keys a pod changes and by per-dimension fit masks; NodeClaims are visited
+ * from pod-count buckets (no re-sort per pod) through skip lists that pass over claims a shape can
+ * never join, after an O(1) capacity bound check. Decisions are those of the plain per-type loops.
  */
 import type { KubeObject } from "../../api/meta.js";
 import type { CloudInstanceType, NodeRequirement, ResourceList } from "../../cloud/provider.js";
@@ -228,7 +229,6 @@ export class Scheduler {
   private readonly typeInfos = new Map<CloudInstanceType, TypeInfo>();
   private readonly remaining = new Map<string, Partial<ResourceList>>();
   private readonly batchUids = new Set<string>();
-  private scratch: TypeInfo[] = [];
   private deltas: Requirement[] = [];
   private readonly allowPreferNoSchedule: boolean;
 
