@@ -2,6 +2,7 @@
 // Karpenter provisioning scheduler over 400 synthetic instance types, one NodePool, no existing nodes.
 // Prints one JSON line per case. Requires `npm run build` (imports from dist/).
 import { solve } from "../dist/autoscaling/karpenter/scheduler.js";
+import os from "node:os";
 import { Rng } from "../dist/core/rng.js";
 
 const Gi = 1024 ** 3;
@@ -124,6 +125,9 @@ function run(name, pods, its) {
       podsPerSec: Math.round(pods.length / (med.ms / 1000)),
       nodesCreated: r.newNodeClaims.length,
       unscheduled: r.podErrors.size,
+      seed: 42,
+      cores: os.cpus().length,
+      node: process.version,
     }),
   );
 }
