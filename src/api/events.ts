@@ -49,7 +49,8 @@ export class EventRecorder {
   record(obj: KubeObject, type: EventType, reason: string, message: string, source: EventSource | string, fieldPath?: string): KubeEvent {
     const src: EventSource = typeof source === "string" ? { component: source } : source;
     const ns = obj.metadata.namespace ?? "default";
-    const key = `${src.component}\u0000${src.host ?? ""}\u0000${obj.kind}\u0000${ns}\u0000${obj.metadata.name}\u0000${type}\u0000${reason}\u0000${message}\u0000${fieldPath ?? ""}`;
+    // A flat string (join), not a rope of seventeen pieces: it is hashed on every record and kept as a map key.
+    const key = [src.component, src.host ?? "", obj.kind, ns, String(obj.metadata.name), type, reason, message, fieldPath ?? ""].join("\u0000");
     const now = this.clock.iso();
     const existingName = this.byKey.get(key);
     if (existingName) {
@@ -60,7 +61,7 @@ export class EventRecorder {
       if (updated) return updated;
     }
     const info = kindInfo(obj.kind);
-    const name = `${obj.metadata.name}.${this.nextHex()}`;
+    const name = [String(obj.metadata.name), ".", this.nextHex()].join("");
     const ev: KubeEvent = {
       apiVersion: "v1",
       kind: "Event",
@@ -80,12 +81,12 @@ export class EventRecorder {
       count: 1,
       firstTimestamp: now,
       lastTimestamp: now,
-      source: src,
+      source: { ...src },
       reportingComponent: src.component,
       reportingInstance: src.host ?? "",
     };
     this.byKey.set(key, name);
-    return this.store.create(ev);
+    return this.store.create(ev, { owned: true });
   }
 
   /** client-go names events `<name>.<UnixNano as hex>`; virtual time plus a sequence keeps them unique. */

@@ -77,6 +77,26 @@ describe("Store.create", () => {
     expect(names.size).toBe(20);
   });
 
+  it("owned create stores the caller's object itself and still retries a generateName collision", () => {
+    const { store } = setup();
+    // The store draws one number for its uid prefix and one per uid; predict the next suffix.
+    const twin = new Rng(1);
+    twin.nextUint32();
+    twin.nextUint32();
+    const taken = `web-${twin.suffix(5)}`;
+    store.create({ ...pod(taken) });
+    const input: KubeObject = { ...pod(""), metadata: { generateName: "web-", namespace: "default" } };
+    const p = store.create(input, { owned: true });
+    expect(p).toBe(input);
+    expect(p.metadata.name).toMatch(/^web-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    expect(p.metadata.name).not.toBe(taken);
+    expect(store.get("Pod", "default", p.metadata.name!)).toBe(input);
+    expect(store.list("Pod")).toHaveLength(2);
+    // Without `owned` the stored object is a copy.
+    const copyIn = pod("copy");
+    expect(store.create(copyIn)).not.toBe(copyIn);
+  });
+
   it("rejects duplicates with kube-apiserver's AlreadyExists text", () => {
     const { store } = setup();
     store.create(deploy("x"));

@@ -92,6 +92,17 @@ describe("VirtualClock", () => {
     expect(c.iso()).toBe("2025-01-01T01:00:00Z");
   });
 
+  it("iso() answers the same text within a second and the right one when asked out of order", () => {
+    const c = new VirtualClock(Date.UTC(2025, 0, 1, 0, 0, 0));
+    expect(c.iso(5_000)).toBe("2025-01-01T00:00:05Z");
+    expect(c.iso(5_999)).toBe("2025-01-01T00:00:05Z");
+    expect(c.iso(35_000)).toBe("2025-01-01T00:00:35Z"); // a deletionTimestamp 30 s ahead
+    expect(c.iso(5_500)).toBe("2025-01-01T00:00:05Z");
+    expect(c.iso(-1)).toBe("2024-12-31T23:59:59Z");
+    // An epoch with milliseconds keeps them (nothing to strip).
+    expect(new VirtualClock(Date.UTC(2025, 0, 1) + 250).iso(1_000)).toBe("2025-01-01T00:00:01.250Z");
+  });
+
   it("a 100k-timer run stays ordered", () => {
     const c = new VirtualClock();
     let last = -1;

@@ -39,6 +39,9 @@ export class VirtualClock implements Clock {
   private seq = 0;
   private t = 0;
   private processed = 0;
+  /** The last `iso` answer: many objects are stamped within the same second, and share one string. */
+  private isoSecond = NaN;
+  private isoText = "";
   readonly epochMs: number;
 
   constructor(epochMs = Date.UTC(2025, 0, 1, 0, 0, 0)) {
@@ -73,7 +76,14 @@ export class VirtualClock implements Clock {
   }
 
   iso(t: number = this.t): string {
-    return new Date(this.epochMs + Math.floor(t / 1000) * 1000).toISOString().replace(".000Z", "Z");
+    const s = Math.floor(t / 1000);
+    if (s === this.isoSecond) return this.isoText;
+    const full = new Date(this.epochMs + s * 1000).toISOString();
+    // join builds a flat string; replace would keep a rope over the 24-character original alive.
+    const text = full.endsWith(".000Z") ? [full.slice(0, -5), "Z"].join("") : full;
+    this.isoSecond = s;
+    this.isoText = text;
+    return text;
   }
 
   parseIso(s: string): number {

@@ -217,7 +217,7 @@ export class DaemonSetController implements Controller {
       },
     };
     pod.spec.affinity = aff;
-    const created = store.create(pod);
+    const created = store.create(pod, { owned: true });
     events.record(ds, "Normal", "SuccessfulCreate", `Created pod: ${created.metadata.name}`, DS_COMPONENT);
   }
 

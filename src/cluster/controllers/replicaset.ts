@@ -271,7 +271,7 @@ export class ReplicaSetController implements Controller {
       const n = Math.min(want, this.burstReplicas);
       slowStartBatch(n, 1, () => {
         try {
-          const pod = store.create(podFromTemplate(rs.spec?.template, rs, `${rs.metadata.name}-`));
+          const pod = store.create(podFromTemplate(rs.spec?.template, rs, `${rs.metadata.name}-`), { owned: true });
           events.record(rs, "Normal", "SuccessfulCreate", `Created pod: ${pod.metadata.name}`, RS_COMPONENT);
           return true;
         } catch (e) {
