@@ -123,6 +123,14 @@ export class Store {
     return t?.objects.get(objectKey(this.ns(kind, namespace), name)) as T | undefined;
   }
 
+  /**
+   * `get` by the object's key as `objectKey` spells it (`namespace/name`, or `name` when cluster-scoped):
+   * for callers that already hold the key string, so no key is built and hashed per call.
+   */
+  getByKey<T extends KubeObject = KubeObject>(kind: string, key: string): T | undefined {
+    return this.tables.get(kind)?.objects.get(key) as T | undefined;
+  }
+
   /** Like `get`, but throws NotFound like kube-apiserver. */
   read<T extends KubeObject = KubeObject>(kind: string, namespace: string | undefined, name: string): T {
     const o = this.get<T>(kind, namespace, name);

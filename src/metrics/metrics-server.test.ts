@@ -147,6 +147,35 @@ describe("MetricsServer", () => {
     expect(env.ms.podMetrics(undefined, parseSelector("app=web")).map((m) => `${m.namespace}/${m.name}`)).toEqual(["default/w1", "default/w2", "other/x"]);
   });
 
+  it("follows relabels, new and deleted pods from one scrape to the next (name order, label selection)", () => {
+    const env = setup();
+    const a = pod(env, "a");
+    const b = pod(env, "b", { app: "db" });
+    const c = pod(env, "c");
+    env.clock.runUntil(1000);
+    for (const p of [c, a, b]) startContainer(env, p, "app", 100);
+    env.clock.runUntil(30_000);
+    const names = (sel?: string) => env.ms.podMetrics("default", sel === undefined ? undefined : parseSelector(sel)).map((m) => m.name);
+    expect(names()).toEqual(["a", "b", "c"]);
+    expect(names("app=web")).toEqual(["c", "a"]);
+    // Same pods, same labels: the next scrape serves the same arrangement with new samples.
+    env.clock.runUntil(45_000);
+    expect(names("app=web")).toEqual(["c", "a"]);
+    expect(env.ms.podMetrics("default", parseSelector("app=web"))[0]!.timestamp).toBe(45_000);
+    // b takes app=web, a leaves it, c is deleted, d (started 14 s before the scrape) arrives.
+    env.store.mutate("Pod", "default", "b", (p: KubeObject) => void (p.metadata.labels = { app: "web" }));
+    env.store.mutate("Pod", "default", "a", (p: KubeObject) => void (p.metadata.labels = { app: "db" }));
+    env.store.delete("Pod", "default", "c");
+    env.runtime.stopPod("default/c", env.clock.now());
+    const d = pod(env, "d");
+    env.clock.runUntil(46_000);
+    startContainer(env, d, "app", 100);
+    env.clock.runUntil(60_000);
+    expect(names()).toEqual(["a", "b", "d"]);
+    expect(names("app=web")).toEqual(["b", "d"]);
+    expect(names("app=db")).toEqual(["a"]);
+  });
+
   it("node metrics: containers plus system overhead, after two scrapes; NotReady kubelets are skipped", () => {
     const env = setup();
     env.store.create<KubeObject>({ apiVersion: "v1", kind: "Node", metadata: { name: "node-1", labels: { zone: "a" } }, status: { conditions: [{ type: "Ready", status: "True" }] } });

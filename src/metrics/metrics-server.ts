@@ -29,6 +29,8 @@ export const FRESH_CONTAINER_MIN_RESOLUTION_MS = 10_000;
 export const DEFAULT_METRIC_RESOLUTION_MS = 15_000;
 
 const Mi = 1024 * 1024;
+/** Labels of an unlabelled pod (one shared object, so its layout can be reused). */
+const NO_LABELS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 export interface MetricsServerOptions {
   /** --metric-resolution (default 15 s as in the EKS/Helm install; below 10 s is rejected). */
@@ -72,6 +74,30 @@ interface NsIndex {
   byLabel: Map<string, Map<string, PodMetrics[]>>;
 }
 
+/** A pod's containers sampled by one scrape. Kept from scrape to scrape (the lists are reused). */
+interface PodBatch {
+  /** The scrape generation that filled it. */
+  gen: number;
+  pod: KubeObject;
+  list: RuntimeContainer[];
+  states: ContainerState[];
+}
+
+/**
+ * How a namespace's PodMetrics of the last scrape were arranged, by position in scrape order: when
+ * the next scrape meets the same pods (same names, same label objects) in the same order — the
+ * usual case between two scale events — it reuses the name order and the label buckets instead of
+ * sorting and hashing again.
+ */
+interface NsLayout {
+  names: string[];
+  labels: Array<Record<string, string>>;
+  /** Positions in name order. */
+  sorted: number[];
+  /** label key → value → positions (in scrape order). */
+  buckets: Map<string, Map<string, number[]>>;
+}
+
 export class MetricsServer implements Controller, ResourceMetricsApi {
   readonly name = "metrics-server";
   readonly resolutionMs: number;
@@ -81,6 +107,9 @@ export class MetricsServer implements Controller, ResourceMetricsApi {
   private nodes = new Map<string, NodeState>();
   private generation = 0;
   private byNs = new Map<string, NsIndex>();
+  /** podKey → its batch (see PodBatch). */
+  private batches = new Map<string, PodBatch>();
+  private layouts = new Map<string, NsLayout>();
   private nodeMetricsList: NodeMetrics[] = [];
   private timer: TimerHandle | undefined;
   private stopped = false;
@@ -156,8 +185,8 @@ export class MetricsServer implements Controller, ResourceMetricsApi {
     const rt = this.runtime;
     const store = this.ctx.store;
     const res = this.resolutionMs;
-    // Pods of the batch: podKey → containers sampled.
-    const pods = new Map<string, { pod: KubeObject; list: RuntimeContainer[]; states: ContainerState[] }>();
+    // Pods of this scrape, in the order their first container was met.
+    const pods: PodBatch[] = [];
     const nodeSum = new Map<string, { cum: number; mem: number }>();
     /** Per node name: the per-scrape sum, or null when its kubelet is unreachable. */
     const nodeAcc = new Map<string, { cum: number; mem: number } | null>();
@@ -217,22 +246,30 @@ export class MetricsServer implements Controller, ResourceMetricsApi {
         };
         this.containers.set(c, st);
       }
-      let e = pods.get(c.podKey);
-      if (!e) {
-        const pod = store.get("Pod", st.ns, st.pod);
+      let e = this.batches.get(c.podKey);
+      if (e === undefined || e.gen !== gen) {
+        const pod = store.getByKey("Pod", c.podKey);
         // metrics-server lists pods from its informer: unknown (or recreated) pods are not served.
         if (!pod || (pod.metadata.uid && c.podUid && pod.metadata.uid !== c.podUid)) return;
-        pods.set(c.podKey, (e = { pod, list: [], states: [] }));
+        if (e === undefined) this.batches.set(c.podKey, (e = { gen, pod, list: [], states: [] }));
+        else {
+          e.gen = gen;
+          e.pod = pod;
+          e.list.length = 0;
+          e.states.length = 0;
+        }
+        pods.push(e);
       }
       e.list.push(c);
       e.states.push(st);
     });
-    // Forget containers not in this batch.
+    // Forget containers and pods not in this batch.
     for (const [c, st] of this.containers) if (st.seen !== gen) this.containers.delete(c);
+    for (const [key, e] of this.batches) if (e.gen !== gen) this.batches.delete(key);
 
-    // PodMetrics (GetMetrics), indexed.
-    const byNs = new Map<string, NsIndex>();
-    for (const { pod, list, states } of pods.values()) {
+    // PodMetrics (GetMetrics), per namespace in scrape order.
+    const served = new Map<string, PodMetrics[]>();
+    for (const { pod, list, states } of pods) {
       let earliest: Point | undefined;
       let window = 0;
       let complete = true;
@@ -258,25 +295,32 @@ export class MetricsServer implements Controller, ResourceMetricsApi {
       const pm: PodMetrics = {
         namespace: ns,
         name: pod.metadata.name!,
-        labels: pod.metadata.labels ?? {},
+        labels: pod.metadata.labels ?? NO_LABELS,
         timestamp: earliest.t,
         windowMs: window,
         containers: cms,
       };
-      let idx = byNs.get(ns);
-      if (!idx) byNs.set(ns, (idx = { all: [], byLabel: new Map() }));
-      idx.all.push(pm);
-      for (const k in pm.labels) {
-        let vals = idx.byLabel.get(k);
-        if (!vals) idx.byLabel.set(k, (vals = new Map()));
-        const v = pm.labels[k]!;
-        let arr = vals.get(v);
-        if (!arr) vals.set(v, (arr = []));
-        arr.push(pm);
-      }
+      let inNs = served.get(ns);
+      if (!inNs) served.set(ns, (inNs = []));
+      inNs.push(pm);
     }
-    for (const idx of byNs.values()) idx.all.sort(byName);
+    // Indexed: name order and label buckets.
+    const byNs = new Map<string, NsIndex>();
+    const layouts = new Map<string, NsLayout>();
+    for (const [ns, pms] of served) {
+      let layout = this.layouts.get(ns);
+      if (!layout || !sameLayout(layout, pms)) layout = layoutOf(pms);
+      layouts.set(ns, layout);
+      const byLabel = new Map<string, Map<string, PodMetrics[]>>();
+      for (const [k, vals] of layout.buckets) {
+        const out = new Map<string, PodMetrics[]>();
+        for (const [v, at] of vals) out.set(v, at.map((i) => pms[i]!));
+        byLabel.set(k, out);
+      }
+      byNs.set(ns, { all: layout.sorted.map((i) => pms[i]!), byLabel });
+    }
     this.byNs = byNs;
+    this.layouts = layouts;
 
     // NodeMetrics (pkg/storage/node.go): every Node object whose kubelet answers; the node's
     // cumulative counter = its containers' CPU + the system overhead, integrated scrape to scrape.
@@ -319,6 +363,25 @@ function nodeReachable(node: KubeObject): boolean {
   return !ready || ready.status === "True";
 }
 
-function byName(a: PodMetrics, b: PodMetrics): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+function sameLayout(l: NsLayout, pms: readonly PodMetrics[]): boolean {
+  if (l.names.length !== pms.length) return false;
+  for (let i = 0; i < pms.length; i++) if (l.names[i] !== pms[i]!.name || l.labels[i] !== pms[i]!.labels) return false;
+  return true;
+}
+
+function layoutOf(pms: readonly PodMetrics[]): NsLayout {
+  const names = pms.map((pm) => pm.name);
+  const sorted = pms.map((_, i) => i).sort((a, b) => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0));
+  const buckets = new Map<string, Map<string, number[]>>();
+  pms.forEach((pm, i) => {
+    for (const k in pm.labels) {
+      let vals = buckets.get(k);
+      if (!vals) buckets.set(k, (vals = new Map()));
+      const v = pm.labels[k]!;
+      let at = vals.get(v);
+      if (!at) vals.set(v, (at = []));
+      at.push(i);
+    }
+  });
+  return { names, labels: pms.map((pm) => pm.labels), sorted, buckets };
 }
