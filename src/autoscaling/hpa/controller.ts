@@ -124,8 +124,8 @@ export class HpaController implements Controller {
   private readonly histories = new Map<string, HpaHistory>();
   /** namespace → HPA name → registered selector (Selector.nothing until the first reconcile). */
   private readonly selectors = new Map<string, Map<string, Selector>>();
-  /** Selector → its equality requirements as "key=value" (selectors are immutable). */
-  private readonly equalityKeys = new WeakMap<Selector, string[]>();
+  /** Selector → its equality requirements (selectors are immutable). */
+  private readonly equalityKeys = new WeakMap<Selector, Array<[string, string]>>();
   private readonly lastResults = new Map<string, ReconcileResult>();
   private readonly podCache = new WeakMap<KubeObject, HpaPod>();
 
@@ -216,9 +216,16 @@ export class HpaController implements Controller {
     }
 
     const parseTime = (s: string) => clock.parseIso(s);
+    // hpasSelecting and listPods ask for the same selector within one reconcile, with no write in
+    // between: list the pods once.
+    let listed: { sel: Selector; pods: KubeObject[] } | undefined;
+    const podsOf = (sel: Selector): KubeObject[] => {
+      if (listed?.sel !== sel) listed = { sel, pods: store.list("Pod", { namespace: ns, labelSelector: sel }) };
+      return listed.pods;
+    };
     const listPods = (sel: Selector): HpaPod[] => {
       const out: HpaPod[] = [];
-      for (const p of store.list("Pod", { namespace: ns, labelSelector: sel })) {
+      for (const p of podsOf(sel)) {
         let hp = this.podCache.get(p);
         if (!hp) this.podCache.set(p, (hp = hpaPodOf(p, parseTime)));
         out.push(hp);
@@ -239,7 +246,7 @@ export class HpaController implements Controller {
       env: {
         listPods,
         metrics: this.metricsClient(ns),
-        hpasSelecting: (sel) => this.hpasSelecting(ns, name, sel),
+        hpasSelecting: (sel) => this.hpasSelecting(ns, name, sel, podsOf),
         updateScale: (n) => updateScale(store, spec.scaleTargetRef, ns, n),
       },
     });
@@ -267,26 +274,31 @@ export class HpaController implements Controller {
   }
 
   /** hpasControllingPodsUnderSelector: every HPA of the namespace whose selector selects one of the pods. */
-  private hpasSelecting(ns: string, self: string, sel: Selector): string[] {
+  private hpasSelecting(ns: string, self: string, sel: Selector, podsOf: (sel: Selector) => KubeObject[]): string[] {
     const m = this.selectors.get(ns);
     if (!m) return [];
     m.set(self, sel);
     if (m.size < 2) return [`${ns}/${self}`];
-    const pods = this.ctx.store.list("Pod", { namespace: ns, labelSelector: sel });
-    // The label pairs the pods carry: a selector with an equality on a pair none of them has
-    // cannot select any of them (skips the per-pod matching for the usual disjoint HPAs).
-    const present = new Set<string>();
+    const pods = podsOf(sel);
+    // The label pairs the pods carry (key → values): a selector with an equality on a pair none of
+    // them has cannot select any of them (skips the per-pod matching for the usual disjoint HPAs).
+    const present = new Map<string, Set<string>>();
     for (const p of pods) {
       const labels = p.metadata.labels;
-      if (labels) for (const k in labels) present.add(`${k}=${labels[k]}`);
+      if (!labels) continue;
+      for (const k in labels) {
+        let vs = present.get(k);
+        if (!vs) present.set(k, (vs = new Set()));
+        vs.add(labels[k]!);
+      }
     }
     const found = new Set<string>();
     for (const [other, s] of m) {
       let eqs = this.equalityKeys.get(s);
-      if (!eqs) this.equalityKeys.set(s, (eqs = s.equalities().map(([k, v]) => `${k}=${v}`)));
+      if (!eqs) this.equalityKeys.set(s, (eqs = s.equalities()));
       let possible = true;
-      for (const e of eqs) {
-        if (!present.has(e)) {
+      for (const [k, v] of eqs) {
+        if (!present.get(k)?.has(v)) {
           possible = false;
           break;
         }
