@@ -74,6 +74,53 @@ describe("DaemonSetController", () => {
   });
 });
 
+describe("DaemonSetController status", () => {
+  it("follows readiness both ways and replaces a failed pod; other status writes change nothing", () => {
+    const h = harness(new DaemonSetController());
+    h.store.create(node("n1"));
+    h.store.create(node("n2"));
+    h.store.create(ds());
+    h.run(10);
+    const status = () => h.store.get("DaemonSet", "kube-system", "agent")!.status;
+    for (const q of h.pods("kube-system")) h.makeReady(q);
+    h.run(10);
+    expect(status()).toMatchObject({ numberReady: 2, numberAvailable: 2 });
+    const [a, b] = h.pods("kube-system");
+    h.makeReady(a!, "n", false);
+    h.run(10);
+    expect(status()).toMatchObject({ numberReady: 1, numberAvailable: 1, numberUnavailable: 1 });
+    // A status write that keeps phase and readiness (the kubelet's container statuses).
+    const cur = h.store.get("Pod", "kube-system", b!.metadata.name!)!;
+    h.store.setStatus(cur, { ...cur.status, containerStatuses: [{ name: "a", ready: true, restartCount: 0 }] });
+    h.run(10);
+    expect(status()).toMatchObject({ numberReady: 1, numberAvailable: 1 });
+    h.store.setStatus(h.store.get("Pod", "kube-system", b!.metadata.name!)!, { phase: "Failed" });
+    h.run(10);
+    const live = h.pods("kube-system").filter((p) => p.status?.phase !== "Failed");
+    expect(live).toHaveLength(2);
+    expect(h.eventsFor("agent").some((e) => e.startsWith("FailedDaemonPod: Found failed daemon pod kube-system/"))).toBe(true);
+    expect(status()).toMatchObject({ currentNumberScheduled: 2, numberReady: 0, numberAvailable: 0 });
+  });
+
+  it("with minReadySeconds, a pod is available only after it, and status-only writes still reach the sync", () => {
+    const h = harness(new DaemonSetController());
+    h.store.create(node("n1"));
+    h.store.create(ds());
+    h.store.mutate("DaemonSet", "kube-system", "agent", (d) => void (d.spec.minReadySeconds = 10));
+    h.run(10);
+    h.makeReady(h.pods("kube-system")[0]!);
+    h.run(10);
+    const status = () => h.store.get("DaemonSet", "kube-system", "agent")!.status;
+    expect(status()).toMatchObject({ numberReady: 1, numberAvailable: 0 });
+    h.run(12_000);
+    // Availability depends on time here, so a write that changes nothing else is not filtered out.
+    const p = h.pods("kube-system")[0]!;
+    h.store.setStatus(p, { ...p.status, containerStatuses: [{ name: "a", ready: true, restartCount: 0 }] });
+    h.run(10);
+    expect(status()).toMatchObject({ numberReady: 1, numberAvailable: 1 });
+  });
+});
+
 describe("PodGCController", () => {
   it("force-deletes pods of a deleted node after the 40 s quarantine", () => {
     const h = harness(new PodGCController());

@@ -12,7 +12,7 @@
 import type { Controller, ControllerContext } from "../../api/controller.js";
 import { controllerOf, type KubeObject } from "../../api/meta.js";
 import { nodeSelectorMatches } from "../../core/nodeselector.js";
-import { ownedPods, podFromTemplate } from "./replicaset.js";
+import { ownedPods, podChangeMatters, podFromTemplate } from "./replicaset.js";
 import { isPodActive, isPodAvailable, isPodReady, isTerminal, KeyQueue, splitKey } from "./util.js";
 
 export const DS_COMPONENT = "daemonset-controller";
@@ -56,17 +56,22 @@ export function daemonPodTolerations(spec: any): Toleration[] {
   return out;
 }
 
-export function nodeShouldRunDaemonPod(podSpec: any, node: KubeObject): boolean {
+/** `tols`: the pod's tolerations with the daemon defaults added (computed once for many nodes). */
+export function nodeShouldRunDaemonPod(podSpec: any, node: KubeObject, tols: readonly Toleration[] = daemonPodTolerations(podSpec)): boolean {
   const labels = node.metadata.labels ?? {};
   for (const [k, v] of Object.entries((podSpec.nodeSelector ?? {}) as Record<string, string>)) if (labels[k] !== v) return false;
   const req = podSpec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   if (req && !nodeSelectorMatches(req, labels, node.metadata.name!)) return false;
-  const tols = daemonPodTolerations(podSpec);
   for (const taint of (node.spec?.taints ?? []) as Taint[]) {
     if (taint.effect !== "NoSchedule" && taint.effect !== "NoExecute") continue;
     if (!tols.some((t) => tolerates(t, taint))) return false;
   }
   return true;
+}
+
+/** What a DaemonSet sync reads of a pod changed (podChangeMatters, plus owner references and spec). */
+function daemonPodChangeMatters(old: KubeObject, cur: KubeObject): boolean {
+  return podChangeMatters(old, cur) || old.metadata.ownerReferences !== cur.metadata.ownerReferences || old.spec !== cur.spec;
 }
 
 /** The node a daemon pod targets: spec.nodeName, else its matchFields metadata.name affinity. */
@@ -107,7 +112,14 @@ export class DaemonSetController implements Controller {
       store.watch("Pod", (ev) => {
         const ref = controllerOf(ev.object);
         if (ref?.kind !== "DaemonSet") return;
-        this.queue.add(`${ev.object.metadata.namespace}/${ref.name}`);
+        const ns = ev.object.metadata.namespace;
+        if (ev.type === "MODIFIED" && ev.old && !daemonPodChangeMatters(ev.old, ev.object)) {
+          // Nothing a sync reads changed (the kubelet's other status writes): the last sync stands,
+          // unless availability depends on time (minReadySeconds).
+          const ds = store.get("DaemonSet", ns, ref.name);
+          if (ds && !ds.metadata.deletionTimestamp && !(ds.spec?.minReadySeconds > 0)) return;
+        }
+        this.queue.add(`${ns}/${ref.name}`);
       }),
     );
     for (const ds of store.list("DaemonSet")) {
@@ -147,7 +159,9 @@ export class DaemonSetController implements Controller {
     let available = 0;
     const minReady = ds.spec?.minReadySeconds ?? 0;
     const now = clock.now();
-    const shouldRun = nodes.map((n) => nodeShouldRunDaemonPod(tmplSpec, n));
+    const tols = daemonPodTolerations(tmplSpec);
+    const shouldRun = nodes.map((n) => nodeShouldRunDaemonPod(tmplSpec, n, tols));
+    let wrote = false;
     nodes.forEach((node, i) => {
       const nn = node.metadata.name!;
       const should = shouldRun[i]!;
@@ -159,21 +173,26 @@ export class DaemonSetController implements Controller {
             if (p.status?.phase === "Failed") {
               events.record(ds, "Warning", "FailedDaemonPod", `Found failed daemon pod ${p.metadata.namespace}/${p.metadata.name} on node ${nn}, will try to kill it`, DS_COMPONENT);
               store.delete("Pod", p.metadata.namespace, p.metadata.name!);
+              wrote = true;
             }
           }
           const live = pods.filter((p) => !isTerminal(p));
-          if (live.length === 0) this.createPod(ds, nn);
-          else if (live.length > 1) {
+          if (live.length === 0) {
+            this.createPod(ds, nn);
+            wrote = true;
+          } else if (live.length > 1) {
             // Keep the oldest, delete the rest.
             live.sort((a, b) => (a.metadata.creationTimestamp! < b.metadata.creationTimestamp! ? -1 : 1));
             for (const p of live.slice(1)) this.deletePod(ds, p);
+            wrote = true;
           }
-        } else {
+        } else if (pods.length > 0) {
           for (const p of pods) this.deletePod(ds, p);
+          wrote = true;
         }
       }
     });
-    byNode = index();
+    if (wrote) byNode = index();
     nodes.forEach((node, i) => {
       const nn = node.metadata.name!;
       const should = shouldRun[i]!;
